@@ -38,8 +38,7 @@ def cmd_gold_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_gold_stats(args: argparse.Namespace) -> int:
-    from benchmark.gold import load_gold
-    from benchmark.gold_stats import format_stats
+    from benchmark.gold import format_stats, load_gold
 
     print(format_stats(load_gold(args.path or args.gold)))
     return 0

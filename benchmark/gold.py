@@ -28,6 +28,7 @@ ENTITY_KINDS = ("person", "organization", "group", "other")
 OPENING_MARKS = frozenset("“\"‘'«„‚‹「『")
 CLOSING_MARKS = frozenset("”\"’'»“‘›」』")
 QUOTE_MARKS = OPENING_MARKS | CLOSING_MARKS
+JOINING_PUNCTUATION = frozenset(",.;:!?…")
 
 DEFAULT_GOLD = Path("gold") / "gold.jsonl"
 
@@ -348,7 +349,23 @@ class _Checker:
                     other_name, other_line = self.entity_names[eid]
                     self.warn(line, f"{where}name", f"entity {eid!r} is named {name!r} here but {other_name!r} on line {other_line}")
                 self.entity_names.setdefault(eid, (name, line))
+        self._warn_shared_mentions(line, entities, text)
         return entities
+
+    def _warn_shared_mentions(self, line: int, entities: list[Entity], text: str) -> None:
+        # A predicted speaker span is credited to the entity whose mention it
+        # overlaps: mentions shared by two entities make that ambiguous.
+        spans = sorted((m.start, m.end, e.id) for e in entities for m in e.mentions)
+        for i, (start, end, eid) in enumerate(spans):
+            for other_start, other_end, other_id in spans[i + 1:]:
+                if other_start >= end:
+                    break
+                if other_id != eid:
+                    self.warn(
+                        line,
+                        f"entities({eid},{other_id}).mentions",
+                        f"mentions overlap: {start}-{end} {text[start:end]!r} and {other_start}-{other_end} {text[other_start:other_end]!r}",
+                    )
 
     def _quotes(self, line: int, value: Any, text: str, entities: list[Entity]) -> list[Quote]:
         if value is None:
@@ -418,7 +435,12 @@ class _Checker:
             if span is not None and qtype == "direct":
                 for part in (fragments or [span]):
                     before = text[part.start - 1] if part.start > 0 else ""
-                    after = text[part.end] if part.end < n else ""
+                    # The comma that joins a quote to its attribution ("…,” she
+                    # said) may stand outside the span but inside the marks.
+                    close = part.end
+                    while close < n and text[close] in JOINING_PUNCTUATION:
+                        close += 1
+                    after = text[close] if close < n else ""
                     if before not in OPENING_MARKS or after not in CLOSING_MARKS:
                         self.error(
                             line,
@@ -566,3 +588,51 @@ def from_dataset(dataset) -> list[Document]:
 def load_dataset(path: str | os.PathLike = DEFAULT_GOLD):
     """Validate a gold file and return it as a ``datasets.Dataset``."""
     return to_dataset(load_gold(path))
+
+
+# --------------------------------------------------------------------------
+# Counts
+
+
+def gold_stats(gold: GoldSet) -> dict[str, Any]:
+    """Counts of the gold set: documents, characters, entities, quotes by
+    type and by speaker (``null`` speakers counted as ``<none>``)."""
+    by_type = {t: 0 for t in QUOTE_TYPES}
+    by_speaker: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for doc in gold.documents:
+        for e in doc.entities:
+            names.setdefault(e.id, e.name)
+        for q in doc.quotes:
+            by_type[q.type] += 1
+            key = q.speaker or "<none>"
+            by_speaker[key] = by_speaker.get(key, 0) + 1
+    return {
+        "path": gold.path,
+        "sha256": gold.sha256,
+        "documents": len(gold.documents),
+        "characters": sum(len(d.text) for d in gold.documents),
+        "entities": len(names),
+        "quotes": gold.n_quotes,
+        "by_type": by_type,
+        "by_speaker": dict(sorted(by_speaker.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "speaker_names": {k: names.get(k, k) for k in by_speaker},
+    }
+
+
+def format_stats(gold: GoldSet) -> str:
+    stats = gold_stats(gold)
+    lines = [
+        f"{stats['path']}  sha256 {stats['sha256'][:12]}",
+        f"documents {stats['documents']}   characters {stats['characters']}   entities {stats['entities']}   quotes {stats['quotes']}",
+        "",
+        "by type",
+    ]
+    lines += [f"  {t:<10}{n:>5}" for t, n in stats["by_type"].items()]
+    lines += ["", "by speaker"]
+    width = max((len(s) for s in stats["by_speaker"]), default=0)
+    lines += [
+        f"  {s:<{width}}  {n:>4}  {stats['speaker_names'][s] if s != '<none>' else ''}"
+        for s, n in stats["by_speaker"].items()
+    ]
+    return "\n".join(lines)

@@ -115,9 +115,11 @@ def _number(value: Any) -> str:
 # Atomic writes
 
 
-def _write_text_atomic(path: Path, text: str, *, pause_for_tests: bool = False) -> None:
-    """Write through a temporary file in the same folder and ``os.replace``,
-    so that readers see either the old file or the new one, never a part."""
+def write_text_atomic(path: str | os.PathLike, text: str, *, pause_for_tests: bool = False) -> None:
+    """Write UTF-8 text through a temporary file in the same folder and
+    ``os.replace``, so that readers see either the old file or the new one,
+    never a part of it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -156,8 +158,8 @@ def _fsync_folder(folder: Path) -> None:
 
 def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
     """Write ``obj`` as indented UTF-8 JSON, atomically (see
-    :func:`_write_text_atomic`)."""
-    _write_text_atomic(Path(path), json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    :func:`write_text_atomic`)."""
+    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------
@@ -213,6 +215,14 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def command_line(args: Any = None) -> list[str]:
+    """The command that produced a run, as a user would type it: the
+    ``argv`` the CLI's ``main`` was given when it put it on ``args``, else
+    this process's arguments after the program name."""
+    argv = getattr(args, "argv", None)
+    return ["quotebench", *(sys.argv[1:] if argv is None else argv)]
+
+
 _REQUIRED_RESULT_KEYS = ("model", "track", "signature", "gold_sha256", "benchmark_version", "n_gold", "n_predicted", "micro", "macro")
 
 
@@ -220,7 +230,9 @@ def _check_result(result: dict[str, Any]) -> None:
     missing = [key for key in _REQUIRED_RESULT_KEYS if key not in result]
     if missing:
         raise ValueError(f"not a score result: missing {', '.join(missing)}")
-    if result["track"] not in ("attribution", "end-to-end"):
+    from benchmark.models import TRACKS
+
+    if result["track"] not in TRACKS:
         raise ValueError(f"not a score result: unknown track {result['track']!r}")
 
 
@@ -275,14 +287,17 @@ def record_run(
     write_report(result, run)
 
     row = leaderboard_row(result, submitted_at=submitted_at, predictions_sha256=predictions_sha256,
-                          record=record_path.relative_to(results).as_posix())
+                          record=record_path.resolve().relative_to(results.resolve()).as_posix())
     update_leaderboard(results / LEADERBOARD_FILE, row)
     return record_path
 
 
 def load_record(results_dir: str | os.PathLike, row: dict[str, str]) -> dict[str, Any]:
     """The record a leaderboard row points at."""
-    path = Path(results_dir) / row["record"]
+    results = Path(results_dir).resolve()
+    path = results / row["record"]
+    if not path.resolve().is_relative_to(results):
+        raise InputError(results / LEADERBOARD_FILE, 0, "record", f"{row['record']!r} of {row['model']!r} lies outside the results folder")
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
@@ -400,7 +415,7 @@ def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
                     continue
                 kept.append(existing)
             kept.append(row)
-            _write_text_atomic(p, format_csv(columns, rank_rows(kept)), pause_for_tests=True)
+            write_text_atomic(p, format_csv(columns, rank_rows(kept)), pause_for_tests=True)
     except Timeout:
         raise UsageError(f"{p}: could not lock the leaderboard within {LOCK_TIMEOUT_SECONDS} s (is another submission stuck?)") from None
 
@@ -449,11 +464,10 @@ def format_table(rows: list[dict[str, str]]) -> str:
     return "\n\n".join(blocks)
 
 
-def _markdown_cell(text: str) -> str:
-    return re.sub(r"([\\|`*_\[\]<>])", r"\\\1", text).replace("\n", " ")
-
-
 def format_markdown(rows: list[dict[str, str]]) -> str:
+    """The leaderboard as GitHub Markdown: one table per signature."""
+    from benchmark.report import markdown_cell
+
     blocks = []
     for signature, group in _groups(rows):
         titles = [t for _, t in _TABLE_COLUMNS]
@@ -465,27 +479,31 @@ def format_markdown(rows: list[dict[str, str]]) -> str:
             "|" + "|".join(aligns) + "|",
         ]
         for row in group:
-            lines.append("| " + " | ".join(_markdown_cell(_display(row, c)) for c, _ in _TABLE_COLUMNS) + " |")
+            # Only the model name is free text; the other cells are numbers and times written here.
+            cells = [markdown_cell(row[c]) if c == "model" else _display(row, c) for c, _ in _TABLE_COLUMNS]
+            lines.append("| " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _recorded_leaderboard(results_dir: str | os.PathLike, track: str | None) -> tuple[Path, list[str], list[dict[str, str]]]:
+    path = Path(results_dir) / LEADERBOARD_FILE
+    if not path.exists():
+        raise InputError(path, 0, "file", "no leaderboard yet (record a run with quotebench score, submit or baselines)")
+    columns, rows = read_leaderboard(path)
+    return path, columns, [r for r in rows if track is None or r["track"] == track]
 
 
 def leaderboard_rows(results_dir: str | os.PathLike, track: str | None = None) -> list[dict[str, str]]:
     """The recorded leaderboard's rows, of one track or all; an error naming
     the file when there is no leaderboard yet."""
-    path = Path(results_dir) / LEADERBOARD_FILE
-    if not path.exists():
-        raise InputError(path, 0, "file", "no leaderboard yet (record a run with quotebench score, submit or baselines)")
-    _, rows = read_leaderboard(path)
-    return [r for r in rows if track is None or r["track"] == track]
+    return _recorded_leaderboard(results_dir, track)[2]
 
 
 def print_leaderboard(args) -> int:
     """``quotebench leaderboard [--track T] [--format table|csv|markdown]``."""
-    path = Path(args.results) / LEADERBOARD_FILE
-    rows = leaderboard_rows(args.results, args.track)
+    path, columns, rows = _recorded_leaderboard(args.results, args.track)
     if args.format == "csv":
-        columns, _ = read_leaderboard(path)
         sys.stdout.write(format_csv(columns, rows))
         return 0
     if not rows:

@@ -1,0 +1,759 @@
+"""From annotation-tool regions to gold documents: the rules that brat and
+Label Studio imports share.
+
+A tool reader (:mod:`benchmark.brat`, :mod:`benchmark.labelstudio`) turns its
+files into :class:`Region` objects (annotated spans, already in code points of
+the document's text) and :class:`Attribution` objects (which quote regions,
+speaker region and cue region belong together).  :func:`build_documents` then
+applies the same rules to both:
+
+- **Quote spans.**  Fragments are sorted; fragments that overlap or are
+  separated only by white space are joined; the quote runs from the first
+  fragment to the last.
+- **Quote type.**  An annotated type (``direct``/``indirect``/``mixed``) is
+  kept, except that ``direct`` on a span that no quotation marks enclose is
+  replaced by the derived type (with a note).  Otherwise: ``direct`` when every
+  fragment is enclosed in quotation marks (see :func:`enclosed`), the span then
+  shrunk to exclude them; ``mixed`` when it contains a quoted fragment (an
+  opening mark, then later a closing mark; apostrophes inside words do not
+  count); ``indirect`` otherwise.
+- **Duplicates.**  Two attributions with the same content become one quote;
+  its speaker and cue are the first ones given (a disagreement is noted).
+- **Entities.**  See :func:`group_entities`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmark.errors import InputError, InputErrors, UsageError
+from benchmark.gold import (
+    CLOSING_MARKS,
+    ENTITY_KINDS,
+    OPENING_MARKS,
+    QUOTE_MARKS,
+    Document,
+    Entity,
+    Quote,
+    Span,
+    ValidationReport,
+    validate_gold,
+    write_gold,
+)
+from benchmark.names import HONORIFICS, normalize_name
+
+QUOTE, SPEAKER, CUE = "quote", "speaker", "cue"
+
+# Marks that also serve as apostrophes: they open or close a quotation only at
+# a word boundary ("don’t" and "l'état" contain none).
+SINGLE_MARKS = frozenset("‘’'‚‛‹›")
+# Punctuation that may sit between the end of a quoted span and its closing
+# mark ("We will win,” he said) or after the closing mark (“We will win”,).
+_EDGE_PUNCTUATION = frozenset(",.;:!?…")
+
+# brat normalisation database / Label Studio per-region field that carry an
+# entity id, so that an exported gold set comes back with the same ids.
+ENTITY_DB = "quotebench"
+
+
+# --------------------------------------------------------------------------
+# Which annotation labels mean what
+
+
+def _split_patterns(value: str | None, default: tuple[str, ...], option: str) -> tuple[str, ...]:
+    if value is None:
+        return default
+    patterns = tuple(p.strip() for p in value.split(",") if p.strip())
+    if not patterns:
+        raise UsageError(f"{option} needs at least one type name")
+    return patterns
+
+
+@dataclass(frozen=True)
+class LabelTypes:
+    """The annotation type names (case-insensitive; ``*`` wildcards allowed)
+    that mark quotes, speakers, cues and, in brat's event style, attribution
+    events.  The defaults cover relation-style (Quote/Speaker/Cue) and
+    attribution-corpus event-style (Content/Source/Cue) annotations."""
+
+    quote: tuple[str, ...] = ("Quote", "Quotation", "Content")
+    speaker: tuple[str, ...] = ("Speaker", "Source")
+    cue: tuple[str, ...] = ("Cue",)
+    event: tuple[str, ...] = ("Attribution*",)
+
+    @classmethod
+    def from_options(cls, quote=None, speaker=None, cue=None, event=None) -> "LabelTypes":
+        types = cls(
+            _split_patterns(quote, cls.quote, "--quote-type"),
+            _split_patterns(speaker, cls.speaker, "--speaker-type"),
+            _split_patterns(cue, cls.cue, "--cue-type"),
+            _split_patterns(event, cls.event, "--event-type"),
+        )
+        seen: dict[str, str] = {}
+        for role, patterns in ((QUOTE, types.quote), (SPEAKER, types.speaker), (CUE, types.cue)):
+            for p in patterns:
+                if p.casefold() in seen and seen[p.casefold()] != role:
+                    raise UsageError(f"type {p!r} is given both as a {seen[p.casefold()]} type and as a {role} type")
+                seen[p.casefold()] = role
+        return types
+
+    def role_of(self, label: str) -> str | None:
+        """``quote``, ``speaker``, ``cue`` or None for an annotation type name."""
+        name = label.casefold()
+        for role, patterns in ((QUOTE, self.quote), (SPEAKER, self.speaker), (CUE, self.cue)):
+            if any(fnmatch.fnmatchcase(name, p.casefold()) for p in patterns):
+                return role
+        return None
+
+    def is_attribution(self, event_type: str) -> bool:
+        name = event_type.casefold()
+        return any(fnmatch.fnmatchcase(name, p.casefold()) for p in self.event)
+
+
+# --------------------------------------------------------------------------
+# What a tool reader hands over
+
+
+@dataclass(slots=True)
+class Region:
+    """One annotated span: a quote, speaker or cue, in code points of the text."""
+
+    key: str
+    role: str
+    spans: list[Span]
+    origin: str  # "FILE:LINE", for notes
+    quote_type: str | None = None
+    entity_id: str | None = None
+    entity_name: str | None = None
+    entity_kind: str | None = None
+
+
+@dataclass(slots=True)
+class Attribution:
+    """A quote (one or more quote regions, joined as fragments) tied to at
+    most one speaker region and one cue region."""
+
+    quote_keys: list[str]
+    speaker_key: str | None
+    cue_key: str | None
+    origin: str
+    quote_type: str | None = None
+
+
+@dataclass(slots=True)
+class AnnotatedText:
+    """One document as a tool reader found it."""
+
+    doc_id: str
+    source: str
+    text: str
+    regions: dict[str, Region]
+    attributions: list[Attribution]
+    # Also make entity mentions of speaker regions tied to no quote (relation
+    # style, and this project's own exports); event-style corpora leave
+    # sources of ignored events out.
+    keep_unlinked_speakers: bool = True
+
+
+@dataclass(slots=True)
+class ImportResult:
+    documents: list[Document]
+    notes: list[str] = field(default_factory=list)
+
+
+def attributions_from_links(
+    regions: dict[str, Region], links: list[tuple[str, str, str]], notes: list[str]
+) -> list[Attribution]:
+    """Relation style: every quote region is a quote; quote regions linked to
+    each other are fragments of one quote; a quote-speaker link names the
+    speaker (else a link from the quote's cue to a speaker does); a quote-cue
+    link names the cue.  Links are ``(key_a, key_b, origin)`` in file order
+    and their direction is ignored: the regions' roles say which end is which."""
+    parent = {k: k for k, r in regions.items() if r.role == QUOTE}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    neighbours: dict[str, list[tuple[str, str]]] = {k: [] for k in regions}
+    for a, b, origin in links:
+        ra, rb = regions[a].role, regions[b].role
+        if ra == QUOTE and rb == QUOTE and root(a) != root(b):
+            parent[root(a)] = root(b)
+        neighbours[a].append((b, origin))
+        neighbours[b].append((a, origin))
+
+    groups: dict[str, list[str]] = {}
+    for k in parent:  # regions keep file order
+        groups.setdefault(root(k), []).append(k)
+    attributions = []
+    for members in groups.values():
+        def linked(role: str, keys: list[str]) -> list[str]:
+            found: list[str] = []
+            for k in keys:
+                for other, _ in neighbours[k]:
+                    if regions[other].role == role and other not in found:
+                        found.append(other)
+            return found
+
+        speakers = linked(SPEAKER, members)
+        cues = linked(CUE, members)
+        if not speakers and cues:
+            speakers = linked(SPEAKER, cues[:1])
+        first = regions[members[0]]
+        if len(speakers) > 1:
+            notes.append(f"{first.origin}: quote {members[0]} is linked to {len(speakers)} speakers; kept {speakers[0]}")
+        quote_type = next((regions[k].quote_type for k in members if regions[k].quote_type), None)
+        attributions.append(
+            Attribution(members, speakers[0] if speakers else None, cues[0] if cues else None, first.origin, quote_type)
+        )
+    return attributions
+
+
+# --------------------------------------------------------------------------
+# Quote spans and types
+
+
+def _opens(text: str, i: int) -> bool:
+    c = text[i]
+    return c in OPENING_MARKS and (c not in SINGLE_MARKS or i == 0 or not text[i - 1].isalnum())
+
+
+def _closes(text: str, i: int) -> bool:
+    c = text[i]
+    return c in CLOSING_MARKS and (c not in SINGLE_MARKS or i + 1 >= len(text) or not text[i + 1].isalnum())
+
+
+def _mark_family(c: str) -> str:
+    return "single" if c in SINGLE_MARKS else "double"
+
+
+def enclosed(text: str, start: int, end: int) -> Span | None:
+    """The part of ``text[start:end]`` inside enclosing quotation marks, or
+    None.  Each side is enclosed when the mark sits just outside the span or
+    is the span's own first/last character (it is then cut off); at the end,
+    punctuation between the span and its closing mark is taken in and
+    punctuation after a closing mark inside the span is left out.  The
+    enclosed part must not close and reopen a quotation of the same kind
+    (“…,” he said, “…” is not one direct quote)."""
+    n = len(text)
+    if start >= end:
+        return None
+    if start > 0 and _opens(text, start - 1):
+        left, mark = start, text[start - 1]
+    elif _opens(text, start):
+        left, mark = start + 1, text[start]
+    else:
+        return None
+    right = None
+    if end < n and _closes(text, end):
+        right = end
+    elif _closes(text, end - 1) and end - 1 > left:
+        right = end - 1
+    else:
+        stripped = end
+        while stripped > left and text[stripped - 1] in _EDGE_PUNCTUATION:
+            stripped -= 1
+        if stripped < end and stripped - 1 > left and _closes(text, stripped - 1):
+            right = stripped - 1
+        else:
+            extended = end
+            while extended < n and text[extended] in _EDGE_PUNCTUATION:
+                extended += 1
+            if extended > end and extended < n and _closes(text, extended):
+                right = extended
+    if right is None or right <= left:
+        return None
+    family = _mark_family(mark)
+    closed = False
+    for i in range(left, right):
+        if _mark_family(text[i]) != family:
+            continue
+        if closed and _opens(text, i):
+            return None
+        if _closes(text, i):
+            closed = True
+    return Span(left, right)
+
+
+def has_quoted_fragment(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds an opening mark followed, at least one
+    character later, by a closing mark."""
+    first_open = next((i for i in range(start, end) if _opens(text, i)), None)
+    if first_open is None:
+        return False
+    return any(_closes(text, j) for j in range(first_open + 2, end))
+
+
+def _strip_space(text: str, span: Span) -> Span | None:
+    start, end = span.start, span.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if start < end else None
+
+
+def join_fragments(text: str, spans: list[Span]) -> list[Span]:
+    """Sorted fragments, joining those that overlap or that only white space
+    separates (a line break inside a quote, an editor's split)."""
+    joined: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if joined and (span.start <= joined[-1].end or not text[joined[-1].end:span.start].strip()):
+            joined[-1] = Span(joined[-1].start, max(joined[-1].end, span.end))
+        else:
+            joined.append(span)
+    return joined
+
+
+def classify_quote(text: str, spans: list[Span], annotated: str | None = None) -> tuple[str, list[Span], str | None]:
+    """The quote's type, its fragments, and a note when an annotated
+    ``direct`` had to be changed.  ``spans`` must be non-empty."""
+    fragments = join_fragments(text, spans)
+    inner: list[Span | None] = []
+    trimmed: list[Span] = []
+    for frag in fragments:
+        inside = enclosed(text, frag.start, frag.end)
+        stripped = _strip_space(text, frag) or frag
+        if inside is None:
+            inside = enclosed(text, stripped.start, stripped.end)
+        inner.append(inside)
+        trimmed.append(stripped)
+    if annotated in (None, "direct") and all(inner):
+        return "direct", [s for s in inner if s is not None], None
+    if annotated in ("indirect", "mixed"):
+        return annotated, trimmed, None
+    derived = "mixed" if any(inner) or any(has_quoted_fragment(text, f.start, f.end) for f in trimmed) else "indirect"
+    note = None
+    if annotated == "direct":
+        note = f"annotated direct but not enclosed by quotation marks; imported as {derived}"
+    return derived, trimmed, note
+
+
+# --------------------------------------------------------------------------
+# Speakers and entities
+
+PRONOUNS = frozenset(
+    """i me my mine myself we us our ours ourselves you your yours yourself yourselves
+    he him his himself she her hers herself it its itself they them their theirs themselves
+    who whom whose which that this these those one someone somebody anyone everyone""".split()
+)
+_DETERMINERS = frozenset(
+    """the a an this that these those some many several most all both each every any no
+    another other his her their its our my your one two three four five few""".split()
+)
+# Lower-case words that may stand inside a name ("Bank of England", "Ursula von der Leyen").
+_NAME_PARTICLES = frozenset("of de del della der den van von da di du la le bin ibn al el and & for y".split())
+# Words that make a source an organisation or a group rather than a person.
+ORGANIZATION_WORDS = frozenset(
+    """house department ministry committee party campaign office agency council commission
+    government administration company corporation corp inc ltd llc group university college
+    court police army military navy bank union association foundation institute network
+    times post journal news press embassy senate congress parliament pentagon kremlin
+    cabinet board fund bureau service organization organisation authority center centre
+    federation league""".split()
+)
+GROUP_WORDS = frozenset(
+    """democrats republicans officials lawmakers critics analysts experts aides sources
+    officers residents voters supporters protesters protestors leaders members people activists
+    senators workers investigators prosecutors diplomats authorities economists scientists
+    researchers advocates opponents allies observers witnesses citizens politicians staffers
+    conservatives liberals progressives doctors lawyers families students""".split()
+)
+
+
+# Abbreviation dots ("Mr.", "U.S.") are kept; other punctuation at word edges is not.
+_EDGE_CHARS = ",;:!?()[]{}\"'“”‘’"
+
+
+def _words(surface: str) -> list[str]:
+    return [w.strip(_EDGE_CHARS) for w in surface.split() if w.strip(_EDGE_CHARS)]
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def speaker_name(surface: str) -> str | None:
+    """The name inside a speaker's surface text, or None for a pronoun or a
+    description.
+
+    Only the part before an appositive counts ("Leonid Volkov, former chief
+    of staff" -> "Leonid Volkov").  A pronoun is a word of :data:`PRONOUNS`.
+    After leading determiners ("the", "a", "his", ...), a part whose words are
+    all capitalised (lower-case particles such as "of" or "von" allowed
+    inside) is a name ("the White House" -> "White House"); otherwise a
+    trailing run of capitalised words after a description is the name ("press
+    secretary Sean Spicer" -> "Sean Spicer", but not "minister of Defense");
+    anything else ("the minister", "a White House spokesman", a lone
+    "Officials") is a description.  Titles before a name of two or more
+    words are left out, up to the last one ("Senate Majority Leader Mitch
+    McConnell" -> "Mitch McConnell"; see :data:`benchmark.names.HONORIFICS`)."""
+    head = re.split(r",|\(| [—–-] ", surface, maxsplit=1)[0]
+    words = _words(head)
+    if not words or all(w.casefold() in PRONOUNS for w in words):
+        return None
+    while words and words[0].casefold() in _DETERMINERS:
+        words = words[1:]
+    words = [w for w in words if any(c.isalpha() for c in w)]
+    if not words or (len(words) == 1 and words[0].casefold() in GROUP_WORDS):
+        return None
+    if not (
+        _capitalised(words[0])
+        and _capitalised(words[-1])
+        and all(_capitalised(w) or w.casefold() in _NAME_PARTICLES for w in words)
+    ):
+        run = len(words)
+        while run > 0 and _capitalised(words[run - 1]):
+            run -= 1
+        if run == len(words) or words[run - 1].casefold() in _NAME_PARTICLES:
+            return None
+        words = words[run:]
+    titles = [i for i, w in enumerate(words[:-2]) if w.rstrip(".").casefold() in HONORIFICS]
+    if titles:
+        words = words[titles[-1] + 1:]
+    return " ".join(words)
+
+
+def guess_kind(surface: str) -> str:
+    """A simple guess of an entity's ``kind`` from its surface text:
+    ``organization`` for the pronoun "it", when the last word is in
+    :data:`ORGANIZATION_WORDS` ("the White House", "the agency") or is an
+    all-capitals name of two or more letters ("CNN"), or when such a word is
+    followed by "of"/"for" ("Department of Justice"); ``group`` for
+    "they"/"we", and when the last word is in :data:`GROUP_WORDS` or is, in a
+    description, a plural in -s ("senior aides"); ``person`` otherwise."""
+    words = _words(surface)
+    lower = [w.casefold() for w in words]
+    if not words:
+        return "person"
+    if all(w in PRONOUNS for w in lower):
+        if set(lower) & {"it", "its", "itself", "which"}:
+            return "organization"
+        if set(lower) & {"they", "them", "their", "theirs", "themselves", "we", "us", "our", "ours", "ourselves"}:
+            return "group"
+        return "person"
+    name = speaker_name(surface)
+    last = lower[-1]
+    if (
+        last in ORGANIZATION_WORDS
+        or any(w in ORGANIZATION_WORDS and nxt in ("of", "for") for w, nxt in zip(lower, lower[1:]))
+        or (name is not None and len(words[-1]) >= 2 and words[-1].isalpha() and words[-1].isupper())
+    ):
+        return "organization"
+    if last in GROUP_WORDS or (name is None and last.endswith("s") and not last.endswith(("ss", "us", "is"))):
+        return "group"
+    return "person"
+
+
+def slug(value: str) -> str:
+    return re.sub(r"\W+", "_", value).strip("_")
+
+
+def _display_name(surface: str) -> str:
+    name = " ".join(surface.split())
+    name = re.sub(r"[’']s?$", "", name) if re.search(r"\w[’']s?$", name) else name
+    return name.strip(" ,;:.!?\"“”‘’()[]") or name
+
+
+@dataclass(slots=True)
+class SpeakerMention:
+    """A speaker span of a document, with the entity it was annotated as, if any."""
+
+    span: Span
+    surface: str
+    entity_id: str | None = None
+    entity_name: str | None = None
+    entity_kind: str | None = None
+
+
+@dataclass(slots=True)
+class _Group:
+    id: str
+    name: str | None
+    kind: str | None
+    mentions: list[SpeakerMention] = field(default_factory=list)
+
+
+def _covers(longer: list[str], shorter: list[str]) -> bool:
+    """``shorter`` is a shorter name of the same person: its words are a
+    subsequence of ``longer``'s, ending with the same word ("Trump" and
+    "Donald Trump" of "Donald J. Trump")."""
+    if len(shorter) >= len(longer) or shorter[-1] != longer[-1]:
+        return False
+    it = iter(longer)
+    return all(any(w == x for x in it) for w in shorter)
+
+
+def _alias(surface: str) -> str:
+    return _display_name(speaker_name(surface) or surface)
+
+
+def group_entities(doc_id: str, mentions: list[SpeakerMention], linked: set[Span]) -> tuple[list[Entity], dict[Span, str]]:
+    """The document's entities and the entity id of each mention span.
+
+    - A mention carrying an entity id (this project's own exports) belongs to
+      that entity.
+    - A mention with a name (see :func:`speaker_name`) joins an entity
+      already named so (same :func:`normalize_name`); mentions whose names
+      have the same normalised form are one entity; a shorter form joins the
+      only longer one it fits ("Volkov" joins "Leonid Volkov", "Trump" joins
+      "Donald J. Trump"; with both "Bill Clinton" and "Hillary Clinton"
+      present, "Clinton" stays alone).  The id is the slug of the shortest
+      normalised form of at least two words (``leonid_volkov``), so that the
+      same name gets the same id in every document.
+    - A pronoun or description tied to a quote is an entity of its own, with
+      the document-scoped id ``DOC_ID:SLUG:START`` (``article1:he:104``); one
+      tied to no quote is dropped.
+    - name: an explicit one, else the first name with the chosen normalised
+      form (possessive and edge punctuation removed); aliases: the distinct
+      names (or, for pronouns and descriptions, surfaces) in text order;
+      mentions: all spans; kind: an explicit one, else :func:`guess_kind`.
+    """
+    groups: dict[str, _Group] = {}
+    ordered = sorted(mentions, key=lambda m: (m.span.start, m.span.end))
+    for m in ordered:
+        if m.entity_id:
+            g = groups.setdefault(m.entity_id, _Group(m.entity_id, m.entity_name, m.entity_kind))
+            g.name = g.name or m.entity_name
+            g.kind = g.kind or m.entity_kind
+            g.mentions.append(m)
+    by_norm: dict[str, str] = {}
+    for g in groups.values():
+        for text in [g.name or ""] + [speaker_name(m.surface) or "" for m in g.mentions]:
+            if text and normalize_name(text):
+                by_norm.setdefault(normalize_name(text), g.id)
+
+    names: list[tuple[SpeakerMention, str]] = []
+    for m in ordered:
+        if m.entity_id:
+            continue
+        name = speaker_name(m.surface)
+        norm = normalize_name(name) if name else ""
+        if slug(norm):
+            if norm in by_norm:
+                groups[by_norm[norm]].mentions.append(m)
+            else:
+                names.append((m, norm))
+        elif m.span in linked:
+            eid = f"{doc_id}:{slug(m.surface.casefold()) or 'source'}:{m.span.start}"
+            groups[eid] = _Group(eid, _display_name(m.surface), None, [m])
+
+    norms = list(dict.fromkeys(norm for _, norm in names))
+    words = {n: n.split() for n in norms}
+    top: dict[str, str] = {}
+    for n in norms:
+        supers = [o for o in norms if _covers(words[o], words[n])]
+        if supers:
+            longest = max(supers, key=lambda o: len(words[o]))
+            if all(o == longest or _covers(words[longest], words[o]) for o in supers):
+                top[n] = longest
+    clusters: dict[str, list[str]] = {}
+    for n in norms:
+        clusters.setdefault(top.get(n, n), []).append(n)
+    for members in clusters.values():
+        multiword = [n for n in members if len(words[n]) >= 2]
+        representative = min(multiword, key=lambda n: len(words[n])) if multiword else members[0]
+        eid = slug(representative)
+        cluster_mentions = [m for m, norm in names if norm in members]
+        first = next(m for m, norm in names if norm == representative)
+        g = groups.setdefault(eid, _Group(eid, _alias(first.surface), None))
+        g.mentions.extend(cluster_mentions)
+
+    entities: list[Entity] = []
+    span_to_id: dict[Span, str] = {}
+    for g in groups.values():
+        in_order = sorted(g.mentions, key=lambda m: (m.span.start, m.span.end))
+        spans = list(dict.fromkeys(m.span for m in in_order))
+        aliases = list(dict.fromkeys(_alias(m.surface) for m in in_order))
+        name = g.name or aliases[0]
+        kind = g.kind if g.kind in ENTITY_KINDS else guess_kind(name if speaker_name(name) else in_order[0].surface)
+        entities.append(Entity(g.id, name, kind, aliases, spans))
+        for span in spans:
+            span_to_id.setdefault(span, g.id)
+    entities.sort(key=lambda e: (e.mentions[0].start, e.mentions[0].end, e.id))
+    return entities, span_to_id
+
+
+# --------------------------------------------------------------------------
+# Building documents
+
+
+def _hull(text: str, spans: list[Span]) -> Span | None:
+    if not spans:
+        return None
+    return _strip_space(text, Span(min(s.start for s in spans), max(s.end for s in spans)))
+
+
+def _surface(text: str, spans: list[Span]) -> str:
+    return " ".join(" ".join(text[s.start:s.end] for s in sorted(spans, key=lambda s: s.start)).split())
+
+
+def build_document(item: AnnotatedText, notes: list[str]) -> Document:
+    """One gold document from a tool reader's regions and attributions."""
+    text, regions = item.text, item.regions
+    mentions: dict[Span, SpeakerMention] = {}
+
+    def mention_of(key: str) -> Span | None:
+        region = regions[key]
+        span = _hull(text, region.spans)
+        if span is None:
+            return None
+        m = mentions.get(span)
+        if m is None:
+            m = mentions[span] = SpeakerMention(span, _surface(text, [span]))
+        m.entity_id = m.entity_id or region.entity_id
+        m.entity_name = m.entity_name or region.entity_name
+        m.entity_kind = m.entity_kind or region.entity_kind
+        return span
+
+    drafts: dict[tuple[Span, ...], tuple[str, Span | None, Span | None, str]] = {}
+    for att in item.attributions:
+        spans = [s for k in att.quote_keys for s in regions[k].spans if text[s.start:s.end].strip()]
+        if not spans:
+            notes.append(f"{att.origin}: quote with only white space ignored")
+            continue
+        qtype, fragments, note = classify_quote(text, spans, att.quote_type)
+        if note:
+            notes.append(f"{att.origin}: {note}")
+        speaker = mention_of(att.speaker_key) if att.speaker_key else None
+        cue = _hull(text, regions[att.cue_key].spans) if att.cue_key else None
+        key = tuple(fragments)
+        if key in drafts:
+            old_type, old_speaker, old_cue, old_origin = drafts[key]
+            if speaker and old_speaker and speaker != old_speaker:
+                notes.append(
+                    f"{att.origin}: same content as {old_origin} with another speaker "
+                    f"({_surface(text, [speaker])!r}); kept {_surface(text, [old_speaker])!r}"
+                )
+            drafts[key] = (old_type, old_speaker or speaker, old_cue or cue, old_origin)
+        else:
+            drafts[key] = (qtype, speaker, cue, att.origin)
+    if item.keep_unlinked_speakers:
+        for key, region in regions.items():
+            if region.role == SPEAKER:
+                mention_of(key)
+
+    linked = {speaker for _, speaker, _, _ in drafts.values() if speaker is not None}
+    entities, span_to_id = group_entities(item.doc_id, list(mentions.values()), linked)
+    quotes = []
+    for number, (fragments, (qtype, speaker, cue, _)) in enumerate(
+        sorted(drafts.items(), key=lambda kv: (kv[0][0].start, kv[0][-1].end)), start=1
+    ):
+        quotes.append(
+            Quote(
+                id=f"q{number:02d}",
+                start=fragments[0].start,
+                end=fragments[-1].end,
+                type=qtype,
+                speaker=span_to_id.get(speaker) if speaker else None,
+                speaker_mention=speaker,
+                cue=cue,
+                fragments=list(fragments) if len(fragments) > 1 else None,
+            )
+        )
+    return Document(item.doc_id, item.source, text, entities, quotes)
+
+
+def build_documents(items: list[AnnotatedText], notes: list[str]) -> list[Document]:
+    """Gold documents, with each entity id given the name and kind it has in
+    the first document where it appears (ids are global across the set)."""
+    documents = [build_document(item, notes) for item in items]
+    first: dict[str, tuple[str, str]] = {}
+    for doc in documents:
+        for e in doc.entities:
+            name, kind = first.setdefault(e.id, (e.name, e.kind))
+            e.name, e.kind = name, kind
+    return documents
+
+
+# --------------------------------------------------------------------------
+# Shared by the exports
+
+
+def speaker_anchor(doc: Document, quote: Quote, notes: list[str]) -> Span | None:
+    """The span an exported quote is tied to for its speaker: its
+    ``speaker_mention``, else (annotation tools tie a quote to a span, not to
+    an entity) the speaker's mention closest to the quote, earlier on a tie;
+    None, with a note, when the speaker has no mention at all."""
+    if quote.speaker is None:
+        return None
+    entity = doc.entity(quote.speaker)
+    if quote.speaker_mention is not None and entity is not None and quote.speaker_mention in entity.mentions:
+        return quote.speaker_mention
+    if entity is None or not entity.mentions:
+        notes.append(f"{doc.doc_id} {quote.id}: speaker {quote.speaker!r} has no mention to tie the quote to; exported without speaker")
+        return None
+
+    def distance(m: Span) -> int:
+        return max(0, m.start - quote.end, quote.start - m.end)
+
+    return min(entity.mentions, key=lambda m: (distance(m), m.start))
+
+
+# --------------------------------------------------------------------------
+# Shared checks and writing
+
+
+_FOLD_MARKS = str.maketrans({m: '"' for m in QUOTE_MARKS})
+
+
+def same_surface(a: str, b: str) -> bool:
+    """Whether an annotation's stored text and the text at its offsets agree,
+    allowing for what exports change without moving offsets: white space
+    (line breaks, non-breaking spaces, fragments joined by a space) and the
+    style of quotation marks."""
+
+    def fold(s: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", s).translate(_FOLD_MARKS).split())
+
+    return fold(a) == fold(b)
+
+
+def clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def source_path(file: Path, out: str | os.PathLike) -> str:
+    """A text file's path relative to the folder of the gold file being
+    written (absolute when no relative path exists), with ``/`` separators."""
+    try:
+        return Path(os.path.relpath(file.resolve(), Path(out).resolve().parent)).as_posix()
+    except ValueError:  # another drive
+        return file.resolve().as_posix()
+
+
+def write_gold_checked(documents: list[Document], out: str | os.PathLike) -> ValidationReport:
+    """Write a gold file only if it passes :func:`validate_gold` (with the
+    source check, from the file's final folder); otherwise leave ``out``
+    untouched and raise :class:`InputErrors`."""
+    target = Path(out)
+    if target.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a .jsonl file name")
+    seen: dict[str, int] = {}
+    for i, doc in enumerate(documents):
+        if doc.doc_id in seen:
+            raise InputError(out, 0, "doc_id", f"two documents would have the id {doc.doc_id!r}")
+        seen[doc.doc_id] = i
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.check")
+    try:
+        write_gold(documents, staging)
+        report = validate_gold(staging)
+        if report.errors:
+            raise InputErrors(
+                [InputError(os.fspath(out), e.line, e.field, f"(generated) {e.problem}") for e in report.errors]
+            )
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            staging.unlink()
+    report.gold.path = os.fspath(out)
+    return report

@@ -1,0 +1,161 @@
+"""A run's report, written next to its record: a bar chart of precision and
+recall per gold speaker (``per_speaker.png``) and the list of gold quotes
+with the speaker the model gave each one (``errors.md``), wrong ones marked.
+
+matplotlib is imported here only, through its Agg canvas (no pyplot, no
+display, and the backend of the calling process is left alone).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+CHART_FILE = "per_speaker.png"
+ERRORS_FILE = "errors.md"
+# Beyond this many speakers the chart shows the ones with most gold quotes.
+MAX_CHART_SPEAKERS = 40
+UNRESOLVED = "<unresolved>"  # the per_speaker row of predictions that name no gold entity
+
+
+def write_report(result: dict[str, Any], folder: str | os.PathLike) -> list[Path]:
+    """Write the chart and the error list of ``result`` into ``folder``;
+    return their paths."""
+    from benchmark.leaderboard import write_text_atomic
+
+    out = Path(folder)
+    chart = out / CHART_FILE
+    errors = out / ERRORS_FILE
+    write_speaker_chart(result, chart)
+    write_text_atomic(errors, format_errors(result))
+    return [chart, errors]
+
+
+def _speaker_label(row: dict[str, Any]) -> str:
+    return f"{row.get('name') or row['speaker']} ({row['gold']})"
+
+
+def speaker_chart(result: dict[str, Any]):
+    """A matplotlib ``Figure`` (Agg canvas): horizontal bars of precision and
+    recall for each gold speaker, most quoted first, labelled with the
+    speaker's name and gold quote count.  Predictions that resolve to no
+    entity are not a speaker: their number is given under the chart."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = result.get("per_speaker") or []
+    speakers = [r for r in rows if r["speaker"] != UNRESOLVED]
+    unresolved = sum(r["predicted"] for r in rows if r["speaker"] == UNRESOLVED)
+    shown = speakers[:MAX_CHART_SPEAKERS]
+    figure = Figure(figsize=(8, 1.8 + 0.35 * max(len(shown), 1)), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(shown)))
+    bar = 0.38
+    axes.barh([p - bar / 2 for p in positions], [r["precision"] for r in shown], height=bar, label="precision", color="#4c72b0")
+    axes.barh([p + bar / 2 for p in positions], [r["recall"] for r in shown], height=bar, label="recall", color="#dd8452")
+    axes.set_yticks(positions, [_speaker_label(r) for r in shown], fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    axes.set_xlabel(f"speaker (gold quotes); predictions resolved to no entity: {unresolved}", fontsize=8)
+    micro = result["micro"]
+    title = f"{result['model']}, {result['track']}: micro P {micro['precision']:.3f}, R {micro['recall']:.3f}, F1 {micro['f1']:.3f}"
+    if len(speakers) > len(shown):
+        title += f"\n{len(shown)} of {len(speakers)} speakers, most quoted first"
+    axes.set_title(title, fontsize=9)
+    if shown:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    else:
+        axes.text(0.5, 0.5, "no gold speakers", ha="center", va="center", transform=axes.transAxes)
+    figure.tight_layout()
+    return figure
+
+
+def write_speaker_chart(result: dict[str, Any], path: str | os.PathLike) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # A fixed "Software" entry keeps the file identical across reruns.
+    speaker_chart(result).savefig(path, format="png", metadata={"Software": "quotebench"})
+
+
+# Markdown that a cell's text could trigger: table pipes, HTML, code, links,
+# emphasis (an underscore inside a word, as in entity ids, is harmless).
+_MARKDOWN_SPECIAL = re.compile(r"[\\|`*<>\[\]#]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def markdown_cell(value: Any) -> str:
+    """Text made safe inside a Markdown table cell."""
+    if value is None or value == "":
+        return "–"
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def format_errors(result: dict[str, Any]) -> str:
+    """The Markdown error list: a summary, then one row per gold quote in gold
+    order with the gold speaker, the predicted speaker (as the model wrote it,
+    and the entity it resolved to) and whether it was right; in the
+    end-to-end track also the predicted span paired with it, and the
+    predicted quotes paired with no gold quote.  Quotes without a gold
+    speaker are shown but not judged (they are not in recall)."""
+    quotes = result.get("quotes") or []
+    names = {r["speaker"]: r.get("name") for r in result.get("per_speaker") or [] if r["speaker"] != UNRESOLVED}
+
+    def gold_speaker(entity_id: str | None) -> str:
+        if entity_id is None or not names.get(entity_id):
+            return markdown_cell(entity_id)
+        return f"{markdown_cell(names[entity_id])} ({markdown_cell(entity_id)})"
+
+    judged = [q for q in quotes if q.get("gold_speaker") is not None]
+    wrong = [q for q in judged if not q.get("correct")]
+    micro = result["micro"]
+    lines = [
+        f"# Errors of {markdown_cell(result['model'])} ({result['track']})",
+        "",
+        f"Signature: `{result['signature']}`",
+        "",
+        f"Micro precision {micro['precision']:.4f}, recall {micro['recall']:.4f}, F1 {micro['f1']:.4f}. "
+        f"{len(wrong)} of {len(judged)} gold quotes with a speaker are not credited"
+        f"{f'; {len(quotes) - len(judged)} gold quotes have no speaker' if len(quotes) > len(judged) else ''}.",
+        "",
+    ]
+    end_to_end = result["track"] == "end-to-end"
+    head = ["doc_id", "quote", "type", "gold speaker", "predicted speaker", "resolved to", "right"]
+    if end_to_end:
+        head.insert(4, "predicted span")
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for q in quotes:
+        if q.get("gold_speaker") is None:
+            right = "n/a"
+        else:
+            right = "yes" if q.get("correct") else "**no**"
+        if not q.get("matched"):
+            predicted = "(no prediction)"
+        elif q.get("predicted_speaker") is None:
+            predicted = "(abstained)"
+        else:
+            predicted = markdown_cell(q["predicted_speaker"])
+        cells = [*(markdown_cell(q.get(key)) for key in ("doc_id", "quote_id", "type")), gold_speaker(q.get("gold_speaker")),
+                 predicted, markdown_cell(q.get("resolved_speaker")), right]
+        if end_to_end:
+            paired = q.get("matched") and q.get("predicted_start") is not None
+            cells.insert(4, f"{q['predicted_start']}-{q['predicted_end']}" if paired else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+
+    extra = result.get("unmatched_predictions") or []
+    if extra:
+        lines += [
+            "",
+            f"## Predicted quotes that match no gold quote ({len(extra)})",
+            "",
+            "They count against the speaker they name.",
+            "",
+            "| doc_id | predicted span | predicted speaker | resolved to | line |",
+            "|---|---|---|---|---|",
+        ]
+        for u in extra:
+            speaker = "(abstained)" if u.get("speaker") is None else markdown_cell(u["speaker"])
+            lines.append(f"| {markdown_cell(u.get('doc_id'))} | {u['start']}-{u['end']} | {speaker} | "
+                         f"{markdown_cell(u.get('resolved_speaker'))} | {markdown_cell(u.get('line'))} |")
+    return "\n".join(lines) + "\n"

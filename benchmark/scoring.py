@@ -1,0 +1,807 @@
+"""Scoring a submission against the gold set (SPEC section 4).
+
+The whole rule, in the order it is applied:
+
+1. **Pairing quotes.**  Attribution track: a prediction is paired with the
+   gold quote of its ``quote_id``.  End-to-end track: predictions and gold
+   quotes of the same document are paired one-to-one so that the total number
+   of shared characters is as large as possible (``scipy.optimize.
+   linear_sum_assignment``), among the pairs that pass the match criterion:
+
+   - ``overlap``: shared / max(len(prediction), len(gold)) >= ``min_overlap``;
+   - ``exact``: both spans are equal after trimming white space, punctuation
+     and quotation marks from both ends of each.
+
+   *Fragments.*  A gold quote with ``fragments`` ("…,” he said, “…") is its
+   fragments: shared characters are counted over the fragments only, and its
+   length is the sum of their lengths, so the reporting clause between them is
+   neither required nor credited.  ``exact`` compares a prediction with the
+   gold quote's whole start-end span (a prediction is one span, it cannot
+   equal two).  Among optimal pairings, ties are broken deterministically
+   (predictions in text order), never by the order of the file's lines.
+
+2. **Resolving the predicted speaker** (``speaker_match``), per prediction
+   that does not abstain, within its own document:
+
+   - ``entity``: by *name* (the normalised ``speaker`` equals the normalised
+     ``name`` or an alias of an entity of the document, see
+     :func:`benchmark.names.normalize_name`) or by *span*
+     (``speaker_start``/``speaker_end`` overlaps a mention of an entity; the
+     entity sharing the most characters with it, no entity on a tie).  When
+     the name resolves to one entity, the name decides, whatever the span
+     says: the name is what the model claims.  When the name matches no
+     entity ("he", "the spokesman") the span decides.  When the name matches
+     several entities ("Smith" for two Smiths) the span picks among them; if
+     it does not, the prediction is unresolved.  A pronoun is therefore
+     credited through its span, never by its name.
+   - ``mention``: by span only: correct when the speaker span overlaps the
+     gold quote's ``speaker_mention`` (a gold quote without one cannot be
+     credited); otherwise the prediction resolves to the entity whose mention
+     its span overlaps most.
+   - ``name``: correct when the normalised ``speaker`` equals the normalised
+     ``name`` of the gold speaker (aliases do not count); otherwise it
+     resolves to the document's entity of that exact name.
+
+   A prediction that resolves to no entity counts as ``<unresolved>``.
+
+3. **Counting.**  For a speaker S (a gold entity id, across documents):
+
+   - ``tp``: gold quotes whose speaker is S, paired with a prediction that is
+     credited to S;
+   - ``predicted``: predictions that do not abstain and resolve to S, paired
+     or not (an unmatched prediction counts against the speaker it names);
+   - ``gold``: gold quotes whose speaker is S;
+   - precision = tp / predicted, recall = tp / gold, F1 = 2 tp / (predicted +
+     gold), each 0.0 when its denominator is 0 (scikit-learn's
+     ``zero_division=0``).
+
+   A prediction that abstains (``speaker`` null or empty) is in no count: it
+   costs recall, not precision; a gold quote with no prediction costs recall
+   the same way.  Gold quotes without a speaker are in no speaker's ``gold``;
+   a prediction naming a speaker for one counts in that speaker's
+   ``predicted``.
+   **Micro** pools the counts: precision's denominator is every prediction
+   that does not abstain (unmatched and unresolved included), recall's every
+   gold quote with a speaker.  **Macro** is the unweighted mean of the
+   per-speaker precision, recall and F1 over gold speakers (speakers with at
+   least one gold quote).
+   **Detection** (end-to-end only, speakers ignored): precision = paired
+   predictions / all prediction rows, recall = paired gold quotes / all gold
+   quotes.  **Recall by type**: tp / gold quotes with a speaker, per gold
+   quote type (end-to-end also gives detection recall per type).
+
+4. **Uncertainty.**  A 95% percentile bootstrap interval for micro P/R/F1.
+   The resampling units are documents when the gold set has several, gold
+   quotes otherwise (an unmatched prediction then belongs to the gold quote
+   whose midpoint is nearest to its own, the earlier on a tie).  Units are
+   drawn with replacement, ``n_bootstrap`` times, from
+   ``numpy.random.default_rng(seed)``.  Since the micro figures depend only
+   on the summed counts, units with identical (tp, predicted, gold) counts are
+   interchangeable, and a resample is drawn as multinomial counts over the
+   distinct count triples: the same distribution as drawing units one by one,
+   at a cost independent of the number of quotes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from benchmark import __version__
+from benchmark.errors import UsageError
+from benchmark.gold import QUOTE_MARKS, QUOTE_TYPES, GoldSet
+from benchmark.names import normalize_name
+from benchmark.submission import TRACKS, Predictions, quote_positions
+
+MATCH_MODES = ("overlap", "exact")
+SPEAKER_MODES = ("entity", "mention", "name")
+UNRESOLVED = "<unresolved>"
+CI_LEVEL = 0.95
+
+# Codes of a name resolution; entity indices are >= 0.
+_ABSTAIN = -1
+_NO_MATCH = -2
+_AMBIGUOUS = -3
+
+
+# --------------------------------------------------------------------------
+# The gold set as arrays
+
+
+class _GoldIndex:
+    """The gold set flattened into arrays over one global character axis:
+    document d's offsets are shifted by ``base[d]`` (the lengths of the texts
+    before it, plus one separator each), so spans of different documents
+    never overlap and every overlap test runs once over the whole set."""
+
+    def __init__(self, gold: GoldSet):
+        documents = gold.documents
+        self.n_documents = len(documents)
+        self.doc_ids = [d.doc_id for d in documents]
+        self.doc_index = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+        lengths = np.array([len(d.text) for d in documents], dtype=np.int64)
+        self.base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+        self.documents = documents
+
+        # entities: ids are global, names are looked up per document
+        self.entity_ids: list[str] = []
+        self.entity_names: list[str] = []
+        entity_index: dict[str, int] = {}
+        self.alias_map: list[dict[str, tuple[int, ...]]] = []  # normalised alias or name -> entities
+        self.name_map: list[dict[str, tuple[int, ...]]] = []  # normalised name -> entities
+        self.doc_entity_name: dict[tuple[int, int], str] = {}  # (document, entity) -> normalised name
+        m_start, m_end, m_entity = [], [], []
+        for d, doc in enumerate(documents):
+            base = int(self.base[d])
+            aliases: dict[str, set[int]] = {}
+            names: dict[str, set[int]] = {}
+            for entity in doc.entities:
+                e = entity_index.get(entity.id)
+                if e is None:
+                    e = entity_index[entity.id] = len(self.entity_ids)
+                    self.entity_ids.append(entity.id)
+                    self.entity_names.append(entity.name)
+                normalised_name = normalize_name(entity.name)
+                self.doc_entity_name[(d, e)] = normalised_name
+                names.setdefault(normalised_name, set()).add(e)
+                for alias in (entity.name, *entity.aliases):
+                    if key := normalize_name(alias):
+                        aliases.setdefault(key, set()).add(e)
+                m_start += [base + m.start for m in entity.mentions]
+                m_end += [base + m.end for m in entity.mentions]
+                m_entity += [e] * len(entity.mentions)
+            self.alias_map.append({k: tuple(sorted(v)) for k, v in aliases.items()})
+            self.name_map.append({k: tuple(sorted(v)) for k, v in names.items()})
+        self.n_entities = len(self.entity_ids)
+        self.m_start = np.array(m_start, dtype=np.int64)
+        self.m_end = np.array(m_end, dtype=np.int64)
+        self.m_entity = np.array(m_entity, dtype=np.int64)
+
+        # quotes, in gold order
+        quotes = [q for d in documents for q in d.quotes]
+        self.n_quotes = len(quotes)
+        self.q_doc = np.repeat(np.arange(len(documents)), [len(d.quotes) for d in documents]).astype(np.int64)
+        q_base = self.base[self.q_doc]
+        self.quote_ids = [q.id for q in quotes]
+        self.q_start = np.array([q.start for q in quotes], dtype=np.int64) + q_base
+        self.q_end = np.array([q.end for q in quotes], dtype=np.int64) + q_base
+        self.q_speaker = np.array([-1 if (s := q.speaker) is None else entity_index[s] for q in quotes], dtype=np.int64)
+        type_index = {t: i for i, t in enumerate(QUOTE_TYPES)}
+        self.q_type = np.array([type_index[q.type] for q in quotes], dtype=np.int64)
+        mentions = [q.speaker_mention for q in quotes]
+        has_mention = np.array([m is not None for m in mentions], dtype=bool)
+        self.q_mention_start = np.where(has_mention, np.array([m.start if m else 0 for m in mentions], dtype=np.int64) + q_base, -1)
+        self.q_mention_end = np.where(has_mention, np.array([m.end if m else 0 for m in mentions], dtype=np.int64) + q_base, -1)
+
+        # the pieces that make up each quote's content: its fragments, or its span
+        fragmented = [(k, q.fragments) for k, q in enumerate(quotes) if q.fragments]
+        self.has_fragments = bool(fragmented)
+        if not fragmented:
+            self.p_start, self.p_end = self.q_start, self.q_end
+            self.p_quote = np.arange(self.n_quotes, dtype=np.int64)
+            self.q_len = self.q_end - self.q_start
+        else:
+            whole = np.ones(self.n_quotes, dtype=bool)
+            whole[[k for k, _ in fragmented]] = False
+            f_quote = np.array([k for k, fragments in fragmented for _ in fragments], dtype=np.int64)
+            f_start = np.array([f.start for _, fragments in fragmented for f in fragments], dtype=np.int64) + q_base[f_quote]
+            f_end = np.array([f.end for _, fragments in fragmented for f in fragments], dtype=np.int64) + q_base[f_quote]
+            self.p_start = np.concatenate((self.q_start[whole], f_start))
+            self.p_end = np.concatenate((self.q_end[whole], f_end))
+            self.p_quote = np.concatenate((np.flatnonzero(whole), f_quote))
+            self.q_len = np.bincount(self.p_quote, weights=self.p_end - self.p_start, minlength=self.n_quotes).astype(np.int64)
+
+
+    @property
+    def text(self) -> str:
+        """All texts on the global axis (the separators are never inside a span)."""
+        return "\n".join(d.text for d in self.documents)
+
+
+# --------------------------------------------------------------------------
+# Span arithmetic
+
+
+def _overlapping_pairs(a_start, a_end, b_start, b_end):
+    """Every pair (i, j) whose spans [a_start[i], a_end[i]) and
+    [b_start[j], b_end[j]) share characters, with the number shared.
+
+    Spans of ``b`` are sorted by start; the candidates of an ``a`` span are the
+    ``b`` spans starting in [a_start - longest b + 1, a_end), found with two
+    binary searches, so the cost follows the number of near pairs, not the
+    product of the sizes."""
+    empty = np.zeros(0, dtype=np.int64)
+    if len(a_start) == 0 or len(b_start) == 0:
+        return empty, empty, empty
+    order = np.argsort(b_start, kind="stable")
+    bs, be = b_start[order], b_end[order]
+    longest = int((b_end - b_start).max())
+    lo = np.searchsorted(bs, a_start - longest + 1, side="left")
+    hi = np.searchsorted(bs, a_end, side="left")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    if total == 0:
+        return empty, empty, empty
+    i = np.repeat(np.arange(len(a_start)), counts)
+    offsets = np.cumsum(counts) - counts
+    j = np.arange(total) - np.repeat(offsets, counts) + np.repeat(lo, counts)
+    shared = np.minimum(a_end[i], be[j]) - np.maximum(a_start[i], bs[j])
+    keep = shared > 0
+    return i[keep], order[j[keep]], shared[keep]
+
+
+@lru_cache(maxsize=4096)
+def _trimmable(char: str) -> bool:
+    return char.isspace() or char in QUOTE_MARKS or unicodedata.category(char).startswith("P")
+
+
+def _trimmed(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spans with white space, punctuation and quotation marks removed from both ends."""
+    out_start, out_end = [], []
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        while s < e and _trimmable(text[s]):
+            s += 1
+        while e > s and _trimmable(text[e - 1]):
+            e -= 1
+        out_start.append(s)
+        out_end.append(e)
+    return np.array(out_start, dtype=np.int64), np.array(out_end, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------
+# Pairing (end-to-end track)
+
+
+def _pair_quotes(index: _GoldIndex, start: np.ndarray, end: np.ndarray, match: str, min_overlap: float) -> np.ndarray:
+    """The gold quote paired with each prediction (-1: unmatched).  Predictions
+    must be in canonical order (by global start, then end)."""
+    i, piece, shared = _overlapping_pairs(start, end, index.p_start, index.p_end)
+    g = index.p_quote[piece]
+    if index.has_fragments and len(i):
+        # one row per (prediction, gold quote), shared characters summed over fragments
+        keys, inverse = np.unique(i * index.n_quotes + g, return_inverse=True)
+        shared = np.bincount(inverse, weights=shared).astype(np.int64)
+        i, g = keys // index.n_quotes, keys % index.n_quotes
+    if match == "overlap":
+        longer = np.maximum(end[i] - start[i], index.q_len[g])
+        allowed = shared / longer >= min_overlap  # a quotient, as defined (min_overlap * longer can round up)
+    else:
+        pred_start, pred_end = _trimmed(index.text, start[i], end[i])
+        gold_start, gold_end = _trimmed(index.text, index.q_start[g], index.q_end[g])
+        allowed = (pred_start == gold_start) & (pred_end == gold_end) & (pred_start < pred_end)
+    return _max_weight_matching(i[allowed], g[allowed], shared[allowed], len(start), index.n_quotes)
+
+
+def _max_weight_matching(i: np.ndarray, g: np.ndarray, weight: np.ndarray, n_pred: int, n_gold: int) -> np.ndarray:
+    """A one-to-one pairing of maximum total weight among the given pairs.
+
+    Most pairs are alone in their connected component (one prediction, one
+    gold quote) or form a star (one node with several partners, each of
+    which has no other); those are solved with array operations.  The rest go
+    to ``linear_sum_assignment`` one component at a time."""
+    paired = np.full(n_pred, -1, dtype=np.int64)
+    if len(i) == 0:
+        return paired
+    deg_pred = np.bincount(i, minlength=n_pred)
+    deg_gold = np.bincount(g, minlength=n_gold)
+    single = (deg_pred[i] == 1) & (deg_gold[g] == 1)
+    paired[i[single]] = g[single]
+
+    # stars around one gold quote: its predictions pair with nothing else
+    max_deg_pred_of_gold = np.zeros(n_gold, dtype=np.int64)
+    np.maximum.at(max_deg_pred_of_gold, g, deg_pred[i])
+    gold_star = ~single & (max_deg_pred_of_gold[g] == 1)
+    max_deg_gold_of_pred = np.zeros(n_pred, dtype=np.int64)
+    np.maximum.at(max_deg_gold_of_pred, i, deg_gold[g])
+    pred_star = ~single & ~gold_star & (max_deg_gold_of_pred[i] == 1)
+    for centre, leaf, star in ((g, i, gold_star), (i, g, pred_star)):
+        if star.any():
+            c, l, w = centre[star], leaf[star], weight[star]
+            order = np.lexsort((l, -w, c))  # per centre: heaviest first, then earliest
+            c, l = c[order], l[order]
+            first = np.ones(len(c), dtype=bool)
+            first[1:] = c[1:] != c[:-1]
+            if centre is g:
+                paired[l[first]] = c[first]
+            else:
+                paired[c[first]] = l[first]
+
+    rest = ~(single | gold_star | pred_star)
+    if rest.any():
+        from scipy.optimize import linear_sum_assignment
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        ri, rg, rw = i[rest], g[rest], weight[rest]
+        preds, local_i = np.unique(ri, return_inverse=True)
+        golds, local_g = np.unique(rg, return_inverse=True)
+        n_nodes = len(preds) + len(golds)
+        graph = coo_matrix((np.ones(len(ri)), (local_i, local_g + len(preds))), shape=(n_nodes, n_nodes))
+        _, component = connected_components(graph, directed=False)
+        pair_component = component[local_i]
+        order = np.argsort(pair_component, kind="stable")
+        bounds = np.flatnonzero(np.diff(pair_component[order])) + 1
+        for members in np.split(order, bounds):
+            rows, row_of = np.unique(local_i[members], return_inverse=True)
+            cols, col_of = np.unique(local_g[members], return_inverse=True)
+            weights = np.zeros((len(rows), len(cols)))
+            weights[row_of, col_of] = rw[members]
+            r, c = linear_sum_assignment(weights, maximize=True)
+            real = weights[r, c] > 0  # a zero is a filler pair, not an allowed one
+            paired[preds[rows[r[real]]]] = golds[cols[c[real]]]
+    return paired
+
+
+# --------------------------------------------------------------------------
+# Speakers
+
+
+def _span_entities(index: _GoldIndex, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """For each speaker span (start -1: none), the entity whose mention shares
+    the most characters with it; -1 when none does or on a tie between
+    entities."""
+    resolved = np.full(len(start), -1, dtype=np.int64)
+    has_span = np.flatnonzero(start >= 0)
+    i, m, shared = _overlapping_pairs(start[has_span], end[has_span], index.m_start, index.m_end)
+    if len(i) == 0:
+        return resolved
+    entity = index.m_entity[m]
+    order = np.lexsort((entity, -shared, i))
+    i, entity, shared = i[order], entity[order], shared[order]
+    first = np.ones(len(i), dtype=bool)
+    first[1:] = i[1:] != i[:-1]
+    # a tie: the runner-up of the same span shares as much with another entity
+    tied = np.zeros(len(i), dtype=bool)
+    tied[:-1] = ~first[1:] & (shared[1:] == shared[:-1]) & (entity[1:] != entity[:-1])
+    best = first & ~tied
+    resolved[has_span[i[best]]] = entity[best]
+    return resolved
+
+
+def _resolve(
+    index: _GoldIndex,
+    speaker_match: str,
+    doc: list[int],
+    speakers: list[str | None],
+    span_entity: np.ndarray,
+    paired: np.ndarray,
+    speaker_start: np.ndarray,
+    speaker_end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(resolved entity per prediction: -1 abstains, ``n_entities`` is
+    <unresolved>; whether it is credited with its paired gold quote's speaker)."""
+    n = len(speakers)
+    unresolved = index.n_entities
+    gold_speaker = np.where(paired >= 0, index.q_speaker[np.maximum(paired, 0)], -1)
+    if speaker_match == "mention":
+        gold_mention_start = np.where(paired >= 0, index.q_mention_start[np.maximum(paired, 0)], -1)
+        gold_mention_end = np.where(paired >= 0, index.q_mention_end[np.maximum(paired, 0)], -1)
+        abstains = np.array([s is None for s in speakers], dtype=bool)
+        correct = (
+            ~abstains
+            & (gold_mention_start >= 0)
+            & (speaker_start >= 0)
+            & (speaker_start < gold_mention_end)
+            & (gold_mention_start < speaker_end)
+        )
+        resolved = np.where(span_entity >= 0, span_entity, unresolved)
+        resolved[correct] = gold_speaker[correct]
+        resolved[abstains] = _ABSTAIN
+        return resolved, correct
+
+    lookup = index.alias_map if speaker_match == "entity" else index.name_map
+    cache: dict[tuple[int, str], int] = {}
+    candidates: dict[tuple[int, str], tuple[int, ...]] = {}
+    codes = [0] * n
+    for k, (d, speaker) in enumerate(zip(doc, speakers)):
+        if speaker is None:
+            codes[k] = _ABSTAIN
+            continue
+        key = (d, speaker)
+        code = cache.get(key)
+        if code is None:
+            found = lookup[d].get(normalize_name(speaker), ())
+            code = found[0] if len(found) == 1 else (_NO_MATCH if not found else _AMBIGUOUS)
+            if code == _AMBIGUOUS:
+                candidates[key] = found
+            cache[key] = code
+        codes[k] = code
+    by_name = np.array(codes, dtype=np.int64)
+
+    if speaker_match == "name":
+        resolved = np.where(by_name >= 0, by_name, np.where(by_name == _ABSTAIN, _ABSTAIN, unresolved))
+        # correct: the normalised name is the gold speaker's normalised name in this document
+        correct = np.zeros(n, dtype=bool)
+        for k in np.flatnonzero((gold_speaker >= 0) & (by_name != _ABSTAIN) & (by_name != gold_speaker)).tolist():
+            if normalize_name(speakers[k]) == index.doc_entity_name[(doc[k], int(gold_speaker[k]))]:
+                correct[k] = True
+        correct |= (gold_speaker >= 0) & (by_name == gold_speaker)
+        resolved[correct] = gold_speaker[correct]
+        return resolved, correct
+
+    # entity: the name decides when it names one entity, the span otherwise
+    resolved = np.where(by_name >= 0, by_name, np.where(span_entity >= 0, span_entity, unresolved))
+    resolved[by_name == _ABSTAIN] = _ABSTAIN
+    for k in np.flatnonzero(by_name == _AMBIGUOUS).tolist():
+        among = candidates[(doc[k], speakers[k])]
+        resolved[k] = span_entity[k] if span_entity[k] in among else unresolved
+    correct = (gold_speaker >= 0) & (resolved == gold_speaker)
+    return resolved, correct
+
+
+# --------------------------------------------------------------------------
+# Figures
+
+
+def _ratio(numerator: np.ndarray | int, denominator: np.ndarray | int) -> np.ndarray:
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    return np.divide(numerator, denominator, out=np.zeros(np.broadcast(numerator, denominator).shape), where=denominator > 0)
+
+
+def _prf(tp, predicted, gold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 (= 2 tp / (predicted + gold)), 0.0 where undefined."""
+    tp = np.asarray(tp)
+    return _ratio(tp, predicted), _ratio(tp, gold), _ratio(2 * tp, np.asarray(predicted) + np.asarray(gold))
+
+
+def _bootstrap(units: np.ndarray, n_bootstrap: int, seed: int) -> dict[str, list[float] | None]:
+    """Percentile intervals of micro P/R/F1 over resampled units (rows of
+    ``units`` are (tp, predicted, gold))."""
+    if n_bootstrap == 0 or len(units) == 0:
+        value = None if n_bootstrap == 0 else [0.0, 0.0]
+        return {"precision": value, "recall": value, "f1": value}
+    triples, multiplicity = np.unique(units, axis=0, return_counts=True)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(len(units), multiplicity / len(units), size=n_bootstrap)
+    tp, predicted, gold = (draws @ triples).T
+    tail = (1 - CI_LEVEL) / 2 * 100
+    out = {}
+    for name, values in zip(("precision", "recall", "f1"), _prf(tp, predicted, gold)):
+        low, high = np.percentile(values, [tail, 100 - tail])
+        out[name] = [float(low), float(high)]
+    return out
+
+
+def signature(gold_sha256: str, track: str, match: str, min_overlap: float, speaker_match: str) -> str:
+    """The string that decides which results may be ranked together."""
+    parts = [f"gold={gold_sha256[:12]}", f"track={track}"]
+    if track == "end-to-end":
+        parts.append("match=exact" if match == "exact" else f"match=overlap:{float(min_overlap)!r}")
+    parts += [f"speaker={speaker_match}", f"version={__version__}"]
+    return "|".join(parts)
+
+
+def _check_settings(track: str, match: str, min_overlap: float, speaker_match: str, n_bootstrap: int) -> None:
+    if track not in TRACKS:
+        raise UsageError(f"unknown track {track!r}: use one of {', '.join(TRACKS)}")
+    if match not in MATCH_MODES:
+        raise UsageError(f"--match must be one of {', '.join(MATCH_MODES)}, got {match!r}")
+    if speaker_match not in SPEAKER_MODES:
+        raise UsageError(f"--speaker-match must be one of {', '.join(SPEAKER_MODES)}, got {speaker_match!r}")
+    if not 0 < min_overlap <= 1:
+        raise UsageError(f"--min-overlap must be in (0, 1], got {min_overlap}")
+    if n_bootstrap < 0:
+        raise UsageError(f"--bootstrap must be 0 or more, got {n_bootstrap}")
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """Every prediction, in canonical order (end-to-end: by position; the
+    file's order otherwise), with what scoring made of it."""
+
+    doc: list[int]  # document index
+    speakers: list[str | None]
+    lines: list[int]
+    local_start: np.ndarray | None  # end-to-end: offsets in the document
+    local_end: np.ndarray | None
+    start: np.ndarray | None  # end-to-end: offsets on the global axis
+    end: np.ndarray | None
+    speaker_start: np.ndarray  # on the global axis, -1 when not given
+    speaker_end: np.ndarray
+    paired: np.ndarray  # gold quote, -1 when unmatched
+    resolved: np.ndarray | None = None  # entity, n_entities = <unresolved>, -1 abstains
+    correct: np.ndarray | None = None  # credited with its gold quote's speaker
+
+
+def _pair(index: _GoldIndex, gold: GoldSet, predictions: Predictions, match: str, min_overlap: float) -> _Outcome:
+    """Step 1 of the module docstring: the predictions as arrays, paired."""
+    columns = predictions.columns
+    doc_ids = columns["doc_id"]
+    doc = np.array([index.doc_index[d] for d in doc_ids], dtype=np.int64)
+    base = index.base[doc]
+    speakers, lines = columns["speaker"], columns["line"]
+    has_speaker_span = columns["speaker_start"] >= 0
+    speaker_start = np.where(has_speaker_span, columns["speaker_start"] + base, -1)
+    speaker_end = np.where(has_speaker_span, columns["speaker_end"] + base, -1)
+    if predictions.track == "end-to-end":
+        local_start, local_end = columns["start"], columns["end"]
+        start, end = local_start + base, local_end + base
+        # canonical order, so that the file's line order cannot change the pairing
+        order = np.lexsort((end, start))
+        ordered = order.tolist()
+        speakers = [speakers[k] for k in ordered]
+        lines = [lines[k] for k in ordered]
+        doc, start, end, local_start, local_end = doc[order], start[order], end[order], local_start[order], local_end[order]
+        speaker_start, speaker_end = speaker_start[order], speaker_end[order]
+        paired = _pair_quotes(index, start, end, match, min_overlap)
+    else:
+        local_start = local_end = start = end = None
+        paired = columns.get("gold_quote") if predictions.gold is gold else None
+        if paired is None:
+            positions = quote_positions(gold)
+            paired = np.array([positions[key] for key in zip(doc_ids, columns["quote_id"])], dtype=np.int64)
+    return _Outcome(doc.tolist(), speakers, lines, local_start, local_end, start, end, speaker_start, speaker_end, paired)
+
+
+def score(
+    gold: GoldSet,
+    predictions: Predictions,
+    *,
+    model: str,
+    match: str = "overlap",
+    min_overlap: float = 0.5,
+    speaker_match: str = "entity",
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Score validated predictions against a gold set; a JSON-ready dict (the
+    module docstring defines every number)."""
+    track = predictions.track
+    _check_settings(track, match, min_overlap, speaker_match, n_bootstrap)
+    end_to_end = track == "end-to-end"
+    index = _GoldIndex(gold)
+    out = _pair(index, gold, predictions, match, min_overlap)
+    span_entity = _span_entities(index, out.speaker_start, out.speaker_end)
+    out.resolved, out.correct = _resolve(
+        index, speaker_match, out.doc, out.speakers, span_entity, out.paired, out.speaker_start, out.speaker_end
+    )
+    n_pred, n_quotes = len(out.doc), index.n_quotes
+    active = out.resolved >= 0  # predictions that do not abstain
+    pred_of_quote = np.full(n_quotes, -1, dtype=np.int64)
+    matched = np.flatnonzero(out.paired >= 0)
+    pred_of_quote[out.paired[matched]] = matched
+    quote_correct = np.zeros(n_quotes, dtype=bool)
+    quote_correct[out.paired[out.correct]] = True
+    has_speaker = index.q_speaker >= 0
+
+    per_speaker, micro, macro = _speaker_figures(index, out, quote_correct)
+    recall_by_type = {}
+    for t, type_name in enumerate(QUOTE_TYPES):
+        of_type = index.q_type == t
+        type_tp, type_gold = int((quote_correct & of_type).sum()), int((has_speaker & of_type).sum())
+        entry: dict[str, Any] = {"recall": float(_ratio(type_tp, type_gold)), "tp": type_tp, "gold": type_gold}
+        if end_to_end:
+            detected, n_of_type = int(((pred_of_quote >= 0) & of_type).sum()), int(of_type.sum())
+            entry.update(detection_recall=float(_ratio(detected, n_of_type)), detected=detected, n_quotes=n_of_type)
+        recall_by_type[type_name] = entry
+    detection = None
+    if end_to_end:
+        p, r, f = map(float, _prf(len(matched), n_pred, n_quotes))
+        detection = {"precision": p, "recall": r, "f1": f, "matched": len(matched), "predicted": n_pred, "gold": n_quotes}
+    by_document = index.n_documents > 1
+    units = _resampling_units(index, out, quote_correct, by_document)
+    unit_counts = np.array([[u["tp"], u["predicted"], u["gold"]] for u in units], dtype=np.int64).reshape(-1, 3)
+    ci = {
+        "level": CI_LEVEL,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "unit": "document" if by_document else "quote",
+        **_bootstrap(unit_counts, n_bootstrap, seed),
+    }
+    quotes, unmatched_predictions = _error_report(index, out, pred_of_quote, quote_correct)
+    return {
+        "model": model,
+        "track": track,
+        "signature": signature(gold.sha256, track, match, min_overlap, speaker_match),
+        "gold_sha256": gold.sha256,
+        "benchmark_version": __version__,
+        "settings": {
+            "match": match if end_to_end else None,
+            "min_overlap": float(min_overlap) if end_to_end and match == "overlap" else None,
+            "speaker_match": speaker_match,
+            "n_bootstrap": n_bootstrap,
+            "seed": seed,
+        },
+        "n_documents": index.n_documents,
+        "n_gold": n_quotes,
+        "n_gold_with_speaker": micro["gold"],
+        "n_predicted": n_pred,
+        "n_abstained": int(n_pred - active.sum()),
+        "micro": micro,
+        "macro": macro,
+        "per_speaker": per_speaker,
+        "ci": ci,
+        "detection": detection,
+        "recall_by_type": recall_by_type,
+        "units": units,
+        "quotes": quotes,
+        "unmatched_predictions": unmatched_predictions,
+    }
+
+
+def _speaker_figures(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray) -> tuple[list[dict], dict, dict]:
+    """Step 3: the per-speaker rows (gold speakers, speakers only predicted,
+    <unresolved>), micro and macro."""
+    n_entities = index.n_entities
+    has_speaker = index.q_speaker >= 0
+    active = out.resolved >= 0
+    tp = np.bincount(index.q_speaker[quote_correct], minlength=n_entities + 1)
+    predicted = np.bincount(out.resolved[active], minlength=n_entities + 1)
+    gold_count = np.bincount(index.q_speaker[has_speaker], minlength=n_entities + 1)
+    precision, recall, f1 = _prf(tp, predicted, gold_count)
+    ids = index.entity_ids + [UNRESOLVED]
+    names = index.entity_names + ["(names matching no entity)"]
+    shown = sorted(np.flatnonzero((gold_count > 0) | (predicted > 0)).tolist(), key=lambda e: (-int(gold_count[e]), ids[e]))
+    per_speaker = [
+        {
+            "speaker": ids[e],
+            "name": names[e],
+            "precision": float(precision[e]),
+            "recall": float(recall[e]),
+            "f1": float(f1[e]),
+            "tp": int(tp[e]),
+            "predicted": int(predicted[e]),
+            "gold": int(gold_count[e]),
+        }
+        for e in shown
+    ]
+    micro_counts = {"tp": int(tp.sum()), "predicted": int(active.sum()), "gold": int(has_speaker.sum())}
+    micro = dict(zip(("precision", "recall", "f1"), map(float, _prf(*micro_counts.values()))), **micro_counts)
+    gold_speakers = np.flatnonzero(gold_count[:n_entities] > 0)
+    macro = {
+        name: float(values[gold_speakers].mean()) if len(gold_speakers) else 0.0
+        for name, values in (("precision", precision), ("recall", recall), ("f1", f1))
+    }
+    return per_speaker, micro, macro
+
+
+def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray, by_document: bool) -> list[dict]:
+    """Step 4: the (tp, predicted, gold) counts of each resampling unit."""
+    if by_document:
+        names = index.doc_ids
+        unit_of_quote = index.q_doc
+        unit_of_pred = np.array(out.doc, dtype=np.int64)
+    else:
+        names = index.quote_ids
+        unit_of_quote = np.arange(index.n_quotes)
+        unit_of_pred = out.paired.copy()
+        unmatched = np.flatnonzero(out.paired < 0)
+        if len(unmatched) and index.n_quotes:
+            unit_of_pred[unmatched] = _nearest_quote(index, out.start[unmatched] + out.end[unmatched])
+    n_units = len(names)
+    counted = (out.resolved >= 0) & (unit_of_pred >= 0)
+    columns = (
+        np.bincount(unit_of_quote[quote_correct], minlength=n_units).tolist(),
+        np.bincount(unit_of_pred[counted], minlength=n_units).tolist(),
+        np.bincount(unit_of_quote[index.q_speaker >= 0], minlength=n_units).tolist(),
+    )
+    return [{"unit": name, "tp": tp, "predicted": predicted, "gold": gold} for name, tp, predicted, gold in zip(names, *columns)]
+
+
+def _error_report(index: _GoldIndex, out: _Outcome, pred_of_quote: np.ndarray, quote_correct: np.ndarray) -> tuple[list[dict], list[dict]]:
+    """One entry per gold quote, and (end-to-end) the unmatched predictions."""
+    ids = index.entity_ids + [UNRESOLVED]
+    resolved_ids = [ids[r] if r >= 0 else None for r in out.resolved.tolist()]
+    gold_ids = [ids[s] if s >= 0 else None for s in index.q_speaker.tolist()]
+    speakers = out.speakers
+    pred_list = pred_of_quote.tolist()
+    quotes = [
+        {
+            "doc_id": index.doc_ids[d],
+            "quote_id": quote_id,
+            "type": QUOTE_TYPES[t],
+            "gold_speaker": gold_id,
+            "predicted_speaker": speakers[k] if k >= 0 else None,
+            "resolved_speaker": resolved_ids[k] if k >= 0 else None,
+            "matched": k >= 0,
+            "correct": ok,
+        }
+        for d, quote_id, t, gold_id, k, ok in zip(
+            index.q_doc.tolist(), index.quote_ids, index.q_type.tolist(), gold_ids, pred_list, quote_correct.tolist()
+        )
+    ]
+    if out.local_start is None:
+        return quotes, []
+    starts, ends = out.local_start.tolist(), out.local_end.tolist()
+    for entry, k in zip(quotes, pred_list):
+        entry["predicted_start"] = starts[k] if k >= 0 else None
+        entry["predicted_end"] = ends[k] if k >= 0 else None
+    unmatched = [
+        {
+            "doc_id": index.doc_ids[out.doc[k]],
+            "start": starts[k],
+            "end": ends[k],
+            "speaker": speakers[k],
+            "resolved_speaker": resolved_ids[k],
+            "line": out.lines[k],
+        }
+        for k in np.flatnonzero(out.paired < 0).tolist()
+    ]
+    return quotes, unmatched
+
+
+def _nearest_quote(index: _GoldIndex, doubled_midpoints: np.ndarray) -> np.ndarray:
+    """The gold quote whose midpoint is nearest (the earlier on a tie), for
+    spans given by start + end."""
+    gold_mid = index.q_start + index.q_end
+    order = np.argsort(gold_mid, kind="stable")
+    sorted_mid = gold_mid[order]
+    right = np.clip(np.searchsorted(sorted_mid, doubled_midpoints, side="left"), 0, len(order) - 1)
+    left = np.clip(right - 1, 0, len(order) - 1)
+    take_left = np.abs(doubled_midpoints - sorted_mid[left]) <= np.abs(sorted_mid[right] - doubled_midpoints)
+    return order[np.where(take_left, left, right)]
+
+
+# --------------------------------------------------------------------------
+# The terminal table
+
+MAX_TABLE_ROWS = 40
+
+
+def format_result(result: dict[str, Any]) -> str:
+    """A readable table: per speaker (by gold support), micro and macro rows,
+    the interval, detection and recall by type, the size of the gold set."""
+
+    def f3(x: float) -> str:
+        return f"{x:.3f}"
+
+    header = ("speaker", "name", "P", "R", "F1", "TP", "pred", "gold")
+    body = [
+        (s["speaker"], s["name"], f3(s["precision"]), f3(s["recall"]), f3(s["f1"]), str(s["tp"]), str(s["predicted"]), str(s["gold"]))
+        for s in result["per_speaker"]
+    ]
+    hidden = max(0, len(body) - MAX_TABLE_ROWS)
+    body = body[:MAX_TABLE_ROWS]
+    micro, macro = result["micro"], result["macro"]
+    totals = [
+        ("micro", "", f3(micro["precision"]), f3(micro["recall"]), f3(micro["f1"]), str(micro["tp"]), str(micro["predicted"]), str(micro["gold"])),
+        ("macro", "", f3(macro["precision"]), f3(macro["recall"]), f3(macro["f1"]), "", "", ""),
+    ]
+    widths = [max(len(row[c]) for row in [header, *body, *totals]) for c in range(len(header))]
+    widths[1] = min(widths[1], 30)
+
+    def line(row: tuple[str, ...]) -> str:
+        name = row[1] if len(row[1]) <= widths[1] else row[1][: widths[1] - 1] + "…"
+        cells = [row[0].ljust(widths[0]), name.ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:])]
+        return "  ".join(cells).rstrip()
+
+    rule = "-" * len(line(tuple("x" * w for w in widths)))
+    out = [
+        f"model {result['model']}, {result['track']} track",
+        f"signature {result['signature']}",
+        "",
+        line(header),
+        rule,
+        *map(line, body),
+    ]
+    if hidden:
+        out.append(f"… {hidden} more speakers (see --json)")
+    out += [rule, *map(line, totals)]
+    ci = result["ci"]
+    if ci["f1"] is not None:
+        intervals = "  ".join(f"{k} [{f3(ci[name][0])}, {f3(ci[name][1])}]" for k, name in (("P", "precision"), ("R", "recall"), ("F1", "f1")))
+        out.append(f"{ci['level']:.0%} CI (bootstrap over {ci['unit']}s, {ci['n_bootstrap']} resamples, seed {ci['seed']}): {intervals}")
+    detection = result.get("detection")
+    if detection:
+        out.append(
+            f"quote detection: P {f3(detection['precision'])}  R {f3(detection['recall'])}  F1 {f3(detection['f1'])}"
+            f"  ({detection['matched']} matched, {detection['predicted']} predicted, {detection['gold']} gold)"
+        )
+    by_type = "  ".join(
+        f"{name} {f3(v['recall'])} ({v['tp']}/{v['gold']})" for name, v in result["recall_by_type"].items() if v["gold"]
+    )
+    if by_type:
+        out.append(f"recall by type: {by_type}")
+    n_docs = result["n_documents"]
+    out.append(
+        f"n_gold={result['n_gold']} quotes in {n_docs} document{'s' if n_docs != 1 else ''}"
+        f" ({result['n_gold_with_speaker']} with a speaker); n_predicted={result['n_predicted']}"
+        f" ({result['n_abstained']} abstained)"
+    )
+    return "\n".join(out)

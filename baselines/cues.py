@@ -1,0 +1,459 @@
+"""Reporting expressions ("said", "believes", "according to") found in a
+parsed spaCy ``Doc``: which tokens are cues, what content a cue introduces,
+which cue a quote span attaches to, and which mention is the cue's source.
+
+Shared by the quote finder (indirect quotes are the content of a cue) and by
+the baselines that attribute quotes by dependency rules.  Every function here
+looks only at a token's neighbourhood in the parse (its head chain, children
+and sentence), so that a whole document is handled in time linear in its
+length.
+
+The lexicon is deliberately broad: news attributes statements, but also
+beliefs, expectations, intentions and findings ("Trump believes the deal is
+bad", "officials expect growth to slow", "a poll found that ...").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+# The lexicon, by kind of report (lemmas).  Every cue takes a clause as its
+# content (ccomp); which cues also take an infinitive or a noun phrase is
+# said by the TAKES_* sets below.
+SPEECH = """
+    say tell add state note explain claim argue insist deny admit acknowledge concede
+    warn caution report announce declare write tweet post reply respond answer ask
+    assert contend maintain stress emphasize emphasise recall confirm complain agree
+    disagree predict forecast recommend propose demand accuse allege testify charge
+    counter retort remark observe disclose boast brag joke quip reiterate repeat
+    assure inform advise mention comment lament concur speculate estimate guarantee
+    swear vow promise pledge threaten urge suggest signal hint reason protest
+    announce acknowledge specify clarify caution indicate predict
+    """
+COGNITION = """
+    believe think expect hope fear worry feel know doubt suspect assume suppose guess
+    understand conclude realize realise recognize recognise wonder imagine anticipate
+    reckon bet trust consider figure sense
+    """
+INTENTION = "want plan intend wish aim seek refuse decide prefer"
+EVIDENCE = "find show indicate suggest reveal demonstrate prove project predict estimate"
+# Verbs that report a characterisation: "called the move “a betrayal”",
+# "describe conditions as the worst since 2016".
+NAMING = "call describe label brand dub characterize characterise"
+# Verbs of stance: a cue for the content that hangs from them ("5 percent
+# prefer Libertarian nominee Gary Johnson"); never a noun-phrase content of
+# their own when finding quotes.
+ATTITUDE = "support oppose favor favour back endorse choose reject criticize criticise praise blame condemn welcome dispute"
+# Verbs that report a view only in the construction "see X as Y".
+VIEWING = frozenset("see view regard".split())
+
+# Verbs that introduce an infinitive complement as reported content.
+TAKES_INFINITIVE = frozenset(
+    (INTENTION + " expect hope urge ask tell promise vow pledge threaten warn advise "
+     "swear agree demand fear refuse").split()
+)
+# Verbs of evidence report a finding as a noun phrase ("the poll shows a
+# tightening race") when their subject is not a person ("he found a job").
+TAKES_NOUN_PHRASE = frozenset(EVIDENCE.split())
+# Verbs of expectation, fear, wish and demand report one whoever the subject
+# is ("officials expect a decision within weeks", "farmers fear retaliation").
+TAKES_ANY_NOUN_PHRASE = frozenset(
+    """expect fear want anticipate demand predict forecast propose recommend promise deny confirm
+    acknowledge admit""".split()
+)
+TAKES_DESCRIPTION = frozenset(NAMING.split())
+
+REPORTING_VERBS = frozenset(" ".join((SPEECH, COGNITION, INTENTION, EVIDENCE, NAMING, ATTITUDE)).split())
+
+_IRREGULAR = {
+    "say": "said", "tell": "told", "think": "thought", "find": "found", "feel": "felt",
+    "know": "knew known", "write": "wrote written", "show": "shown", "swear": "swore sworn",
+    "understand": "understood", "seek": "sought", "bet": "bet", "forecast": "forecast",
+    "mean": "meant", "prove": "proven",
+}
+_DOUBLED = ("admit", "plan", "regret", "refer", "prefer", "concur", "commit", "omit", "submit")
+
+
+def _forms(verb: str) -> set[str]:
+    forms = {verb, verb + "s", verb + "ed", verb + "ing"}
+    if verb.endswith("e"):
+        forms |= {verb + "d", verb[:-1] + "ing"}
+    if verb.endswith(("s", "sh", "ch", "x", "z")):
+        forms.add(verb + "es")
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if verb in _DOUBLED:
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
+    forms.update(_IRREGULAR.get(verb, "").split())
+    return forms
+
+
+# The lemmatizer sometimes misses ("hopes" -> "hop"): surface forms catch those.
+REPORTING_FORMS = frozenset(form for verb in REPORTING_VERBS for form in _forms(verb))
+
+SUBJECT_DEPS = frozenset(("nsubj", "csubj"))
+# Dependencies through which a verb shares the subject of its head:
+# "admits ... but hopes ..." (conj), "joined together to urge" (xcomp),
+# "said as much, arguing that" (advcl).
+SUBJECT_SHARING_DEPS = frozenset(("conj", "xcomp", "advcl"))
+# How reported content hangs from its cue (a quote reached through "prep",
+# as in "said on “Fox and Friends”", is not the cue's content).
+CONTENT_DEPS = frozenset(("ccomp", "xcomp", "parataxis", "dobj", "dep", "advcl", "csubj", "oprd", "attr"))
+RELATIVE_PRONOUNS = frozenset(("who", "whom", "that", "which"))
+
+
+def is_cue(token: "Token") -> bool:
+    """A verb of the reporting lexicon, the "according" of "according to",
+    or the colon of a headline "Poll: Clinton and Trump in dead heat"."""
+    if is_according(token):
+        return True
+    if token.text == ":":
+        return _headline_source(token) is not None
+    if not (token.pos_ == "VERB" or token.tag_.startswith("VB")):
+        return False
+    lemma = token.lemma_.lower()
+    if lemma in VIEWING:
+        return _viewed_as(token) is not None
+    if lemma in TAKES_DESCRIPTION:
+        # "called the move “a betrayal”", not the adjective "so-called"
+        return token.i > 0 and token.nbor(-1).text != "-" and any(c.dep_ in ("dobj", "oprd") for c in token.children)
+    return lemma in REPORTING_VERBS or token.lower_ in REPORTING_FORMS
+
+
+# Labels before a colon that name a section, not a source.
+_NOT_SOURCES = frozenset(
+    "update updated note photo photos video watch read related live breaking exclusive opinion analysis editorial".split()
+)
+
+
+def _headline_source(colon: "Token") -> "Token | None":
+    """For a colon near the start of a line ("Poll: ...", "Sanders:
+    Clinton needs ..."), the last noun of the one to four words before it;
+    None for datelines and section labels."""
+    sentence = colon.sent
+    before = colon.doc[sentence.start : colon.i]
+    if not 1 <= len(before) <= 4 or colon.i + 1 >= sentence.end:
+        return None
+    if sentence.start > 0 and "\n" not in colon.doc[sentence.start - 1].text_with_ws:
+        return None  # not at the start of a line
+    nouns = [t for t in before if t.pos_ in ("PROPN", "NOUN", "PRON")]
+    if not nouns or any(t.pos_ in ("VERB", "AUX") for t in before):
+        return None
+    head = nouns[-1]
+    if head.ent_type_ in ("GPE", "LOC", "DATE", "TIME") or head.lower_ in _NOT_SOURCES:
+        return None
+    return head
+
+
+def _viewed_as(verb: "Token") -> "tuple[Token, Token] | None":
+    """The object and the "as" phrase of "sees the deal as a betrayal"."""
+    obj = as_phrase = None
+    for child in verb.children:
+        if child.dep_ == "dobj" and obj is None:
+            obj = child
+        elif child.dep_ == "prep" and child.lower_ == "as" and obj is not None:
+            as_phrase = child
+    return (obj, as_phrase) if obj is not None and as_phrase is not None else None
+
+
+def is_according(token: "Token") -> bool:
+    return token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor(1).lower_ == "to"
+
+
+def cue_source(cue: "Token") -> "Token | None":
+    """The head token of the mention a cue attaches to: the subject of the
+    reporting verb (also when inverted, "said Prokhorov"), the object of
+    "according to", the agent of a passive ("was told by aides"), or the
+    subject inherited from the verb it is coordinated with or depends on.
+    None when the text gives no source ("is expected to")."""
+    if cue.text == ":":
+        return _headline_source(cue)
+    if is_according(cue):
+        to = cue.nbor(1)
+        for child in to.children:
+            if child.dep_ == "pobj":
+                return child
+        return None
+    verb = cue
+    for _ in range(4):
+        passive = False
+        for child in verb.children:
+            if child.dep_ in SUBJECT_DEPS:
+                return child
+            if child.dep_ == "nsubjpass":
+                passive = True
+            elif child.dep_ == "agent":
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj":
+                        return grandchild
+        if passive or verb.dep_ not in SUBJECT_SHARING_DEPS or verb.head is verb:
+            return None
+        if verb.head.lemma_ == "be":
+            # "the only thing left is to try to show that ...": the subject
+            # of a copula is not the one who shows
+            return None
+        verb = verb.head
+    return None
+
+
+def _trim(doc: "Doc", start: int, end: int) -> tuple[int, int] | None:
+    """Token range without punctuation, white space and a leading "that" at
+    its edges (the gold convention for reported content); None if empty."""
+    while start < end and (doc[start].is_punct and not doc[start].is_quote or doc[start].is_space):
+        start += 1
+    if start < end and doc[start].lower_ == "that" and doc[start].dep_ == "mark":
+        start += 1
+    while end > start and (doc[end - 1].is_punct and not doc[end - 1].is_quote or doc[end - 1].is_space):
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def cue_content(cue: "Token") -> tuple[int, int] | None:
+    """The token range [start, end) of the content a cue reports, or None
+    when it has none that this module recognises.
+
+    - a clausal complement (ccomp), also when it precedes the verb
+      ("..., he said"); without the complementizer "that";
+    - an infinitive (xcomp) for verbs of intention, expectation and appeal,
+      with the object before it ("urged voters to stay home");
+    - a noun phrase for verbs of evidence whose subject is not a person
+      ("the poll shows a tightening race");
+    - for "according to", the clause it modifies, on the side of the phrase
+      that holds more of it.
+    """
+    doc = cue.doc
+    if is_according(cue):
+        return _head_clause_content(cue)
+    if cue.text == ":":
+        return _trim(doc, cue.i + 1, cue.sent.end)
+    lemma = cue.lemma_.lower()
+    clause = infinitive = obj = None
+    for child in cue.children:
+        if child.dep_ == "ccomp" and clause is None:
+            clause = child
+        elif child.dep_ == "xcomp" and infinitive is None:
+            infinitive = child
+        elif child.dep_ == "dobj" and obj is None:
+            obj = child
+    if lemma in TAKES_DESCRIPTION or lemma in VIEWING:
+        viewed = _viewed_as(cue)
+        if viewed is not None:  # "describe conditions as the worst": both
+            return _trim(doc, viewed[0].left_edge.i, viewed[1].right_edge.i + 1)
+        # "called the move “a betrayal”": the description, not the object
+        description = next((c for c in cue.children if c.dep_ in ("oprd", "xcomp", "ccomp", "attr")), None)
+        if description is None:
+            return None
+        return _trim(doc, description.left_edge.i, _clause_end(description))
+    if clause is not None:
+        return _trim(doc, clause.left_edge.i, _clause_end(clause))
+    if infinitive is not None and (lemma in TAKES_INFINITIVE or cue.lower_ in _INFINITIVE_FORMS):
+        start = infinitive.left_edge.i
+        if obj is not None and obj.i < infinitive.i and obj.i > cue.i:
+            start = obj.left_edge.i
+        return _trim(doc, start, _clause_end(infinitive))
+    if obj is not None and (lemma in TAKES_NOUN_PHRASE or lemma in TAKES_ANY_NOUN_PHRASE):
+        source = cue_source(cue)
+        if lemma not in TAKES_ANY_NOUN_PHRASE and source is not None and (
+            source.ent_type_ == "PERSON" or source.pos_ == "PRON"
+        ):
+            return None
+        end = obj.right_edge.i + 1
+        # "shows Clinton with a lead": what follows the object right after it
+        # belongs to it (not ", with another poll showing ...")
+        for child in cue.rights:
+            if child.left_edge.i == end and child.dep_ in ("prep", "oprd", "xcomp", "advmod", "acomp"):
+                end = child.right_edge.i + 1
+            elif child.i > obj.i:
+                break
+        return _trim(doc, obj.left_edge.i, end)
+    if cue.dep_ == "parataxis" and obj is None:
+        # "About 5,000 people marched, police said, while ...": the clause
+        # the cue interrupts or follows
+        return _head_clause_content(cue)
+    return None
+
+
+# Where a content clause stops: before a coordinated or contrasting clause
+# that is an attribution of its own ("the economy is their top concern, and
+# nearly half think ...", "... will return, though they warn ...").
+_CONTRAST_MARKS = frozenset(("though", "although", "while", "whereas"))
+
+
+def _clause_end(root: "Token") -> int:
+    end = root.right_edge.i + 1
+    for child in root.rights:
+        if child.dep_ in ("conj", "parataxis", "advcl") and is_cue(child) and any(
+            c.dep_ in SUBJECT_DEPS for c in child.children
+        ):
+            if child.dep_ == "advcl" and not any(c.dep_ == "mark" and c.lower_ in _CONTRAST_MARKS for c in child.children):
+                continue
+            end = child.left_edge.i
+            break
+    end = max(end, root.i + 1)
+    return end
+
+
+def cue_contents(cue: "Token") -> list[tuple[int, int]]:
+    """The content token ranges of a cue: one, or one per coordinated
+    clause that repeats its complementizer ("added that the vote “proves the
+    system works” and that the Senate would return in March")."""
+    content = cue_content(cue)
+    if content is None:
+        return []
+    doc = cue.doc
+    if not any(c.dep_ == "ccomp" for c in cue.children):
+        return [content]
+    parts = []
+    start, end = content
+    for conj in doc[start:end]:
+        if conj.dep_ == "conj" and conj.left_edge.i > start and any(
+            c.dep_ == "mark" and c.lower_ == "that" for c in conj.children
+        ):
+            split = conj.left_edge.i
+            while split > start and (doc[split - 1].dep_ == "cc" or doc[split - 1].is_punct and not doc[split - 1].is_quote):
+                split -= 1
+            first = _trim(doc, start, split)
+            if first:
+                parts.append(first)
+            start = conj.left_edge.i
+    last = _trim(doc, start, end)
+    if last:
+        parts.append(last)
+    return parts
+
+
+_INFINITIVE_FORMS = frozenset(form for verb in TAKES_INFINITIVE for form in _forms(verb))
+
+
+def _head_clause_content(phrase: "Token") -> tuple[int, int] | None:
+    """The clause a cue phrase ("according to X", "police said") is attached
+    to, without the phrase and without a further attribution of its own
+    ("..., police said, while organizers said ..."): the words before the
+    phrase when it follows them, else the side that holds more words."""
+    head = phrase.head
+    if head is phrase:
+        return None
+    doc = phrase.doc
+    phrase_start, phrase_end = phrase.left_edge.i, phrase.right_edge.i + 1
+    start, end = head.left_edge.i, _clause_end(head)
+    before = _trim(doc, start, phrase_start) if start < phrase_start else None
+    after = _trim(doc, phrase_end, end) if phrase_end < end else None
+    if before and after:
+        if phrase.dep_ == "parataxis":
+            return before
+        return before if before[1] - before[0] >= after[1] - after[0] else after
+    return before or after
+
+
+def mention_span(token: "Token") -> tuple[int, int]:
+    """Character span of the mention headed by ``token``: the named entity it
+    belongs to (without titles or appositions), a pronoun on its own, or a
+    description with its own modifiers ("a new Washington Post-ABC News
+    poll", "participants in a recent event")."""
+    doc = token.doc
+    if token.ent_type_ and token.pos_ != "PRON":
+        start = token.i
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        end = token.i + 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+    if token.pos_ == "PRON" or token.lower_ in RELATIVE_PRONOUNS:
+        return token.idx, token.idx + len(token)
+    start = token.left_edge.i
+    end = token.i + 1
+    for child in token.rights:
+        if child.dep_ in ("prep", "compound", "nummod", "amod"):
+            end = max(end, child.right_edge.i + 1)
+        else:
+            break
+    while start < token.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    while end - 1 > token.i and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+
+
+def cue_of_span(
+    doc: "Doc",
+    start: int,
+    end: int,
+    *,
+    fragments: "Sequence[tuple[int, int]] | None" = None,
+    sentence_window: bool = True,
+) -> "Token | None":
+    """The cue that the quote at characters [start, end) attaches to; a
+    discontinuous quote passes its ``fragments`` (the words between them,
+    "“…,” he said, “…”", are where its cue is).
+
+    In order: a cue among the heads of the quote's tokens (the quote is the
+    verb's complement, "he said that ..."; at most three steps up, not past a
+    verb with a subject of its own, and arriving by a complement relation); a
+    cue among the children of the quote's tokens ("…,” said Prokhorov" parsed
+    as a dependent of the quote, "…, according to Volkov"); else, when
+    ``sentence_window``, the cue with a source nearest to the quote in the
+    sentences it touches, or in the sentence before when that one ends with a
+    colon ("He added: “…”").
+    """
+    ranges = []
+    for a, b in fragments or [(start, end)]:
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is not None and len(span):
+            ranges.append((span.start, span.end))
+    if not ranges:
+        return None
+
+    def inside(i: int) -> bool:
+        return any(lo <= i < hi for lo, hi in ranges)
+
+    first, last = ranges[0][0], ranges[-1][1]
+    best: tuple[int, int, "Token"] | None = None
+
+    def consider(rank: int, token: "Token") -> None:
+        nonlocal best
+        distance = first - token.i if token.i < first else max(0, token.i - last + 1)
+        if inside(token.i):
+            return
+        if best is None or (rank, distance) < best[:2]:
+            best = (rank, distance, token)
+
+    for lo, hi in ranges:
+        for token in doc[lo:hi]:
+            for child in token.children:
+                if not inside(child.i) and is_cue(child):
+                    consider(1, child)
+            node, head = token, token.head
+            for _ in range(3):
+                if head is node or inside(head.i):
+                    break
+                if node.dep_ == "conj":
+                    # a coordinated clause hangs where its first conjunct
+                    # does ("added that X and that Y")
+                    node, head = head, head.head
+                    continue
+                if is_cue(head):
+                    if node.dep_ in CONTENT_DEPS:
+                        consider(0, head)
+                    break
+                if any(c.dep_ in SUBJECT_DEPS for c in head.children):
+                    break
+                node, head = head, head.head
+    if best is not None or not sentence_window:
+        return best[2] if best else None
+
+    sentences = {doc[first].sent.start: doc[first].sent, doc[last - 1].sent.start: doc[last - 1].sent}
+    before_start = doc[first].sent.start - 1
+    if before_start >= 0:
+        before = doc[before_start].sent
+        last_word = next((t for t in reversed(before) if not t.is_space), None)
+        if last_word is not None and last_word.text == ":":
+            sentences[before.start] = before
+    for sentence in sentences.values():
+        for token in sentence:
+            if is_cue(token) and cue_source(token) is not None:
+                consider(2, token)
+    return best[2] if best else None

@@ -1,0 +1,59 @@
+"""``speech-verb``: dependency rules over the spaCy parse.
+
+For each quote: the reporting expression it attaches to
+(:func:`baselines.cues.cue_of_span`: the verb whose complement the quote is,
+a reporting verb hanging from the quote, "according to", or the nearest
+reporting verb of its sentence); the cue's source (its subject, also when
+inverted as in "said Prokhorov", the object of "according to", the agent of
+a passive, or the subject of the verb it is coordinated with); appositions
+left out ("Leonid Volkov, former chief of staff of ..., said" -> "Leonid
+Volkov").  ``speaker_start``/``speaker_end`` point at that mention as it
+stands, a pronoun or a description included; ``speaker`` is its resolved
+name (a surname -> the longest earlier name of the same person; he/she ->
+the most recent person; they -> the most recent group; who -> the noun it
+describes).  A quotation with no cue continues the previous quote's speaker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from baselines import register
+from baselines.cues import cue_of_span, cue_source
+from baselines.mentions import Speaker, document_mentions
+from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
+from benchmark.models import ModelInput
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+
+def rule_source(doc: "Doc", target: Target) -> "Token | None":
+    """The head token of the mention the rules attach the quote to."""
+    cue = target.found.cue if target.found is not None else None
+    if cue is None:
+        cue = cue_of_span(doc, target.start, target.end, fragments=target.fragments)
+    return cue_source(cue) if cue is not None else None
+
+
+@register("speech-verb")
+class SpeechVerb:
+    needs_spacy = True
+
+    def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]:
+        doc = item.doc
+        mentions = document_mentions(doc)
+        rows = []
+        previous: Speaker | None = None
+        for target in quotes_to_attribute(item, track):
+            source = rule_source(doc, target)
+            if source is not None:
+                speaker = mentions.speaker(source)
+            elif previous is not None and is_in_quotation_marks(doc.text, target.start, target.end):
+                speaker = previous  # a quotation continued without a new cue
+            else:
+                speaker = None
+            rows.append(speaker_row(item.doc_id, target, speaker))
+            if speaker is not None:
+                previous = speaker
+        return rows

@@ -1,0 +1,116 @@
+"""``quotebench baselines``: run the baselines on the gold set, keep each one's
+predictions as ``results/predictions/<model>.<track>.jsonl`` (the submission
+format), score them, record them on the leaderboard and print it.
+
+Documents are parsed once (``nlp.pipe``) and the Docs are shared by every
+baseline and both tracks.  Baselines that cannot run here are skipped with a
+note on stderr: ``llm`` unless ``--llm-url`` is given, and any baseline whose
+optional dependency is not installed (``textacy``).  Nothing is written
+before the gold file, the names and the pipeline have been accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import UsageError
+
+PREDICTIONS_DIR = "predictions"
+
+
+def predictions_path(results_dir: str | Path, model: str, track: str) -> Path:
+    return Path(results_dir) / PREDICTIONS_DIR / f"{model}.{track}.jsonl"
+
+
+def _selected_names(only: str | None) -> list[str]:
+    import baselines
+
+    known = baselines.names()
+    if not only:
+        return known
+    wanted = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UsageError(f"--only: unknown baseline {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    if not wanted:
+        raise UsageError("--only: give at least one baseline name")
+    return list(dict.fromkeys(wanted))
+
+
+def _build_models(names: list[str], args: argparse.Namespace) -> tuple[list[Any], list[str]]:
+    """The models that can run, and a note for each one that cannot."""
+    import baselines
+
+    models, notes = [], []
+    for name in names:
+        options: dict[str, Any] = {}
+        if name == "llm":
+            if not getattr(args, "llm_url", None):
+                notes.append("llm was not run: give --llm-url (and --llm-model) to run it")
+                continue
+            options = {"url": args.llm_url, "model": args.llm_model, "api_key_env": args.llm_key_env}
+        try:
+            models.append(baselines.get(name, **options))
+        except ImportError as exc:  # an optional dependency (textacy) is missing
+            notes.append(f"{name} was not run: {exc}")
+    return models, notes
+
+
+def run_baselines(args: argparse.Namespace) -> int:
+    from benchmark.gold import load_gold
+    from benchmark.leaderboard import format_table, leaderboard_rows, record_run
+    from benchmark.runner import parse_documents, run_model, write_predictions
+    from benchmark.scoring import score
+    from benchmark.submission import read_predictions
+
+    tracks = ["attribution", "end-to-end"] if args.track == "both" else [args.track]
+    names = _selected_names(args.only)
+    gold = load_gold(args.gold)
+    models, notes = _build_models(names, args)
+    if not models:
+        raise UsageError("no baseline to run: " + "; ".join(notes))
+
+    docs = None
+    if any(getattr(m, "needs_spacy", False) for m in models):
+        from benchmark.models import load_pipeline
+
+        try:
+            nlp = load_pipeline(args.pipeline)
+        except OSError as exc:
+            raise UsageError(f"--pipeline: {exc}") from None
+        docs = parse_documents(nlp, [d.text for d in gold.documents])
+
+    from tqdm import tqdm
+
+    argv = getattr(args, "argv", sys.argv)
+    runs = [(model, track) for model in models for track in tracks]
+    progress = tqdm(runs, desc="baselines", unit="run", file=sys.stderr, leave=False)
+    for model, track in progress:
+        progress.set_postfix_str(f"{model.name} ({track})")
+        rows = run_model(model, gold, track, docs=docs)
+        path = write_predictions(rows, predictions_path(args.results, model.name, track))
+        predictions = read_predictions(path, gold, track)
+        result = score(
+            gold,
+            predictions,
+            model=model.name,
+            match=args.match,
+            min_overlap=args.min_overlap,
+            speaker_match=args.speaker_match,
+            n_bootstrap=args.bootstrap,
+            seed=args.seed,
+        )
+        record_run(args.results, result, predictions_path=path, argv=argv)
+    progress.close()
+
+    for track in tracks:
+        rows = leaderboard_rows(args.results, track)
+        if rows:
+            print(format_table(rows))
+            print()
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0

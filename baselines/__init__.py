@@ -39,9 +39,10 @@ def _discover() -> None:
 
 
 def names() -> list[str]:
-    """Registered baseline names, in registration order."""
+    """Registered baseline names, sorted: the order does not depend on which
+    module happened to be imported first."""
     _discover()
-    return list(_REGISTRY)
+    return sorted(_REGISTRY)
 
 
 def get(name: str, **options: Any):

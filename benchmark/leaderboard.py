@@ -52,8 +52,10 @@ COLUMNS = (
     "n_gold", "n_predicted", "gold_sha256", "signature", "benchmark_version",
     "submitted_at",
 )
-# Appended after the SPEC's columns: where the row's run is kept.
-EXTRA_COLUMNS = ("predictions_sha256", "record")
+# Appended after the SPEC's columns: quote detection F1 (end-to-end only, so
+# that finding quotes and attributing them can be told apart) and where the
+# row's run is kept.
+EXTRA_COLUMNS = ("detection_f1", "predictions_sha256", "record")
 ALL_COLUMNS = COLUMNS + EXTRA_COLUMNS
 DECIMALS = 4
 
@@ -334,6 +336,7 @@ def leaderboard_row(result: dict[str, Any], *, submitted_at: str, predictions_sh
         "signature": result["signature"],
         "benchmark_version": result["benchmark_version"],
         "submitted_at": submitted_at,
+        "detection_f1": _number(result["detection"]["f1"]) if result.get("detection") else "",
         "predictions_sha256": predictions_sha256,
         "record": record,
     }
@@ -426,9 +429,16 @@ def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
 
 _TABLE_COLUMNS = (
     ("rank", "rank"), ("model", "model"), ("precision", "P"), ("recall", "R"), ("f1", "F1"),
-    ("f1_ci", "F1 95% CI"), ("macro_f1", "macro F1"), ("n_predicted", "predicted"), ("submitted_at", "submitted (UTC)"),
+    ("f1_ci", "F1 95% CI"), ("macro_f1", "macro F1"), ("detection_f1", "detection F1"),
+    ("n_predicted", "predicted"), ("submitted_at", "submitted (UTC)"),
 )
-_RIGHT_ALIGNED = {"rank", "precision", "recall", "f1", "f1_ci", "macro_f1", "n_predicted"}
+_RIGHT_ALIGNED = {"rank", "precision", "recall", "f1", "f1_ci", "macro_f1", "detection_f1", "n_predicted"}
+
+
+def _table_columns(track: str) -> tuple[tuple[str, str], ...]:
+    if track == "end-to-end":
+        return _TABLE_COLUMNS
+    return tuple(c for c in _TABLE_COLUMNS if c[0] != "detection_f1")
 
 
 def _display(row: dict[str, str], column: str) -> str:
@@ -436,7 +446,7 @@ def _display(row: dict[str, str], column: str) -> str:
         return f"[{row['f1_ci_low']}, {row['f1_ci_high']}]" if row["f1_ci_low"] else ""
     if column == "submitted_at":
         return row["submitted_at"][:19].replace("T", " ")
-    return row[column]
+    return row.get(column, "")
 
 
 def _groups(rows: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
@@ -451,16 +461,17 @@ def format_table(rows: list[dict[str, str]]) -> str:
     signature and gold size."""
     blocks = []
     for signature, group in _groups(rows):
-        cells = [[_display(r, c) for c, _ in _TABLE_COLUMNS] for r in group]
-        widths = [max(len(title), *(len(line[i]) for line in cells)) for i, (_, title) in enumerate(_TABLE_COLUMNS)]
+        columns = _table_columns(group[0]["track"])
+        cells = [[_display(r, c) for c, _ in columns] for r in group]
+        widths = [max(len(title), *(len(line[i]) for line in cells)) for i, (_, title) in enumerate(columns)]
 
         def line(values: list[str]) -> str:
             return "  ".join(
-                v.rjust(w) if c in _RIGHT_ALIGNED else v.ljust(w) for (c, _), v, w in zip(_TABLE_COLUMNS, values, widths)
+                v.rjust(w) if c in _RIGHT_ALIGNED else v.ljust(w) for (c, _), v, w in zip(columns, values, widths)
             ).rstrip()
 
         head = f"{group[0]['track']}  {signature}  n_gold={group[0]['n_gold']}"
-        blocks.append("\n".join([head, line([t for _, t in _TABLE_COLUMNS]), line(["-" * w for w in widths]), *map(line, cells)]))
+        blocks.append("\n".join([head, line([t for _, t in columns]), line(["-" * w for w in widths]), *map(line, cells)]))
     return "\n\n".join(blocks)
 
 
@@ -470,8 +481,9 @@ def format_markdown(rows: list[dict[str, str]]) -> str:
 
     blocks = []
     for signature, group in _groups(rows):
-        titles = [t for _, t in _TABLE_COLUMNS]
-        aligns = ["---:" if c in _RIGHT_ALIGNED else "---" for c, _ in _TABLE_COLUMNS]
+        columns = _table_columns(group[0]["track"])
+        titles = [t for _, t in columns]
+        aligns = ["---:" if c in _RIGHT_ALIGNED else "---" for c, _ in columns]
         lines = [
             f"### {group[0]['track']}: `{signature}` (n_gold = {group[0]['n_gold']})",
             "",
@@ -480,7 +492,7 @@ def format_markdown(rows: list[dict[str, str]]) -> str:
         ]
         for row in group:
             # Only the model name is free text; the other cells are numbers and times written here.
-            cells = [markdown_cell(row[c]) if c == "model" else _display(row, c) for c, _ in _TABLE_COLUMNS]
+            cells = [markdown_cell(row[c]) if c == "model" else _display(row, c) for c, _ in columns]
             lines.append("| " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -459,3 +459,20 @@ def test_killing_a_writer_at_random_moments_never_corrupts_the_leaderboard(tmp_p
         assert set(models) <= set(base) | {f"loop-{i}" for i in range(4)}
         assert frame["rank"].astype(int).is_monotonic_increasing and frame.loc[0, "rank"] == "1"
     assert len(leaderboard_frame(results)) > len(base)  # the writer did get rows in
+
+
+def test_end_to_end_rows_carry_detection_f1_and_attribution_rows_leave_it_empty(tmp_path, predictions_file):
+    results = tmp_path / "results"
+    e2e = "gold=0123456789ab|track=end-to-end|match=overlap:0.5|speaker=entity|version=0.1.0"
+    found = make_result("finder", units_with(2, 2, 2), signature=e2e, track="end-to-end")
+    found["detection"] = {"precision": 0.75, "recall": 0.5, "f1": 0.6, "matched": 3, "predicted": 4, "gold": 6}
+    record_run(results, found, predictions_path=predictions_file, argv=[])
+    record_run(results, make_result("namer", units_with(2, 2, 2)), predictions_path=predictions_file, argv=[])
+    rows = {r["model"]: r for r in read_leaderboard(results / "leaderboard.csv")[1]}
+    assert rows["finder"]["detection_f1"] == "0.6000"
+    assert rows["namer"]["detection_f1"] == ""
+
+    lines = run_cli("leaderboard", "--results", results, "--format", "markdown").stdout.splitlines()
+    assert "| rank | model | P | R | F1 | F1 95% CI | macro F1 | predicted | submitted (UTC) |" in lines
+    e2e_header = lines.index("| rank | model | P | R | F1 | F1 95% CI | macro F1 | detection F1 | predicted | submitted (UTC) |")
+    assert "| 0.6000 | 4 |" in lines[e2e_header + 2]

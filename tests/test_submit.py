@@ -122,12 +122,16 @@ def test_bad_rows_from_a_model_are_refused_naming_the_predictions_file(tmp_path)
     gold = tmp_path / "gold.jsonl"
     write_gold_file(gold, n_docs=1, quotes_per_doc=3)
     results = tmp_path / "results"
-    proc = run_cli("submit", f"{path}:Broken", "--name", "broken", "--gold", gold, "--results", results)
+    staging = tmp_path / "tmp"
+    staging.mkdir()
+    proc = run_cli("submit", f"{path}:Broken", "--name", "broken", "--gold", gold, "--results", results,
+                   env={**os.environ, "TMPDIR": str(staging)})
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     message = proc.stderr.removeprefix("error: ")
     staged = Path(message.split(":")[0])
     assert staged.name == "broken.attribution.jsonl" and staged.is_file()  # kept for inspection
+    assert staged.parent.parent == staging
     assert message.split(":")[1] == "1" and "quote_id" in message
     assert not results.exists()
 

@@ -10,7 +10,10 @@ length.
 
 The lexicon is deliberately broad: news attributes statements, but also
 beliefs, expectations, intentions and findings ("Trump believes the deal is
-bad", "officials expect growth to slow", "a poll found that ...").
+bad", "officials expect growth to slow", "a poll found that ..."), appeals
+("called for an inquiry"), stances ("is critical of the plan", "made clear
+that ...") and reports named by a noun with a possessor ("his warning that
+...").
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ SPEECH = """
     assure inform advise mention comment lament concur speculate estimate guarantee
     swear vow promise pledge threaten urge suggest signal hint reason protest
     announce acknowledge specify clarify caution indicate predict
+    continue echo reaffirm proclaim shout cite
     """
 COGNITION = """
     believe think expect hope fear worry feel know doubt suspect assume suppose guess
@@ -65,6 +69,25 @@ TAKES_ANY_NOUN_PHRASE = frozenset(
     acknowledge admit""".split()
 )
 TAKES_DESCRIPTION = frozenset(NAMING.split())
+
+# Adjectives of stance, a cue as the complement of a copula or of "make"
+# ("has been critical of the plan", "is not sure she can vote", "made clear
+# that they would like ...").
+STANCE_ADJECTIVES = frozenset(
+    """critical skeptical sceptical sure unsure certain confident convinced concerned worried aware clear
+    reluctant ready eager willing determined optimistic pessimistic hopeful wary supportive adamant""".split()
+)
+# Nouns of report and stance, a cue when they have a possessor ("his warning
+# that ...", "Obama's endorsement of Clinton", "her remark that ...").
+REPORT_NOUNS = frozenset(
+    """warning claim remark assertion statement announcement assessment endorsement criticism critique
+    accusation allegation argument insistence suggestion proposal promise pledge vow threat demand call view
+    belief hope fear concern opposition support estimate prediction decision plan admission denial comment
+    description characterization praise attack defense defence""".split()
+)
+# Prepositions that introduce the content of a stance adjective or a report
+# noun ("critical of", "skeptical about", "support for").
+CONTENT_PREPOSITIONS = frozenset(("of", "about", "for", "on", "against"))
 
 REPORTING_VERBS = frozenset(" ".join((SPEECH, COGNITION, INTENTION, EVIDENCE, NAMING, ATTITUDE)).split())
 
@@ -112,12 +135,18 @@ def is_cue(token: "Token") -> bool:
         return True
     if token.text == ":":
         return _headline_source(token) is not None
+    if token.pos_ == "ADJ":
+        return _stance_content(token) is not None
+    if token.pos_ == "NOUN":
+        return _report_content(token) is not None
     if not (token.pos_ == "VERB" or token.tag_.startswith("VB")):
         return False
     lemma = token.lemma_.lower()
     if lemma in VIEWING:
         return _viewed_as(token) is not None
     if lemma in TAKES_DESCRIPTION:
+        if lemma == "call" and _appeal(token) is not None:
+            return True  # "called for an inquiry", "calls on Congress to act"
         # "called the move “a betrayal”", not the adjective "so-called"
         return token.i > 0 and token.nbor(-1).text != "-" and any(c.dep_ in ("dobj", "oprd") for c in token.children)
     return lemma in REPORTING_VERBS or token.lower_ in REPORTING_FORMS
@@ -131,21 +160,73 @@ _NOT_SOURCES = frozenset(
 
 def _headline_source(colon: "Token") -> "Token | None":
     """For a colon near the start of a line ("Poll: ...", "Sanders:
-    Clinton needs ..."), the last noun of the one to four words before it;
-    None for datelines and section labels."""
+    Clinton needs ...", "Clinton to Planned Parenthood: ...", "Gillibrand on
+    Clinton's speeches: ..."), the last noun of the words before the colon,
+    or before their first preposition; None for datelines, section labels
+    and phrases with a verb ("Here is what we know:")."""
     sentence = colon.sent
     before = colon.doc[sentence.start : colon.i]
-    if not 1 <= len(before) <= 4 or colon.i + 1 >= sentence.end:
+    words = [t for t in before if not (t.is_punct or t.is_space)]
+    if not 1 <= len(words) <= 10 or colon.i + 1 >= sentence.end:
         return None
     if sentence.start > 0 and "\n" not in colon.doc[sentence.start - 1].text_with_ws:
         return None  # not at the start of a line
-    nouns = [t for t in before if t.pos_ in ("PROPN", "NOUN", "PRON")]
-    if not nouns or any(t.pos_ in ("VERB", "AUX") for t in before):
+    first_prep = next((k for k, t in enumerate(words) if k > 0 and (t.pos_ == "ADP" or t.lower_ == "to")), len(words))
+    head_words = words[:first_prep]
+    if len(head_words) > 5 or any(t.pos_ in ("VERB", "AUX") for t in head_words):
+        return None
+    nouns = [t for t in head_words if t.pos_ in ("PROPN", "NOUN", "PRON") or (t.is_title and t.pos_ in ("ADJ", "X"))]
+    if not nouns:
         return None
     head = nouns[-1]
     if head.ent_type_ in ("GPE", "LOC", "DATE", "TIME") or head.lower_ in _NOT_SOURCES:
         return None
     return head
+
+
+def _stance_content(adjective: "Token") -> "Token | None":
+    """For a stance adjective that completes a copula or "make" ("was
+    critical of", "made clear that"), the token its content hangs from: a
+    clause, an infinitive or the object of "of"/"about"; else None."""
+    made = adjective.dep_ in ("oprd", "ccomp") and adjective.head.lemma_ == "make"
+    if adjective.lemma_.lower() not in STANCE_ADJECTIVES or not (adjective.dep_ == "acomp" or made):
+        return None
+    holders = [adjective] + ([adjective.head] if made else [])
+    for holder in holders:
+        for child in holder.children:
+            if child.dep_ in ("ccomp", "xcomp") and child.i > adjective.i:
+                return child
+    for child in adjective.children:
+        if child.dep_ == "prep" and child.lower_ in CONTENT_PREPOSITIONS:
+            return next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+    return None
+
+
+def _report_content(noun: "Token") -> "Token | None":
+    """For a report noun with a possessor ("his warning that ...", "Obama's
+    endorsement of Clinton"), the token its content hangs from: a "that"
+    clause or the object of "of"/"for"/"about"; else None."""
+    if noun.lemma_.lower() not in REPORT_NOUNS or not any(c.dep_ == "poss" for c in noun.children):
+        return None
+    for child in noun.rights:
+        if child.dep_ in ("acl", "ccomp") and any(c.dep_ == "mark" and c.lower_ == "that" for c in child.children):
+            return child
+        if child.dep_ == "prep" and child.lower_ in CONTENT_PREPOSITIONS:
+            return next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+    return None
+
+
+def _appeal(verb: "Token") -> "Token | None":
+    """The "for"/"on" right after "call" in "called for a ban", "calls on
+    the U.S. to act", "is calling for X to go" (a preposition of the verb, or
+    the complementizer of a clause that hangs from it)."""
+    nxt = verb.i + 1
+    if nxt >= len(verb.doc):
+        return None
+    word = verb.doc[nxt]
+    if word.lower_ in ("for", "on") and (word.head.i == verb.i or word.head.head.i == verb.i):
+        return word
+    return None
 
 
 def _viewed_as(verb: "Token") -> "tuple[Token, Token] | None":
@@ -168,6 +249,10 @@ def cue_source(cue: "Token") -> "Token | None":
     reporting verb (also when inverted, "said Prokhorov"), the object of
     "according to", the agent of a passive ("was told by aides"), or the
     subject inherited from the verb it is coordinated with or depends on.
+    An infinitive under a verb that is not itself a report takes that verb's
+    object ("prompted the agency to state"); a finite verb the parser left
+    without a subject takes the noun right before it ("..., former president
+    Bill Clinton said"); a dateline ("WASHINGTON (AP) —") is never a source.
     None when the text gives no source ("is expected to")."""
     if cue.text == ":":
         return _headline_source(cue)
@@ -177,11 +262,16 @@ def cue_source(cue: "Token") -> "Token | None":
             if child.dep_ == "pobj":
                 return child
         return None
-    verb = cue
+    if cue.pos_ == "NOUN" and cue.lemma_.lower() in REPORT_NOUNS:
+        return next((c for c in cue.children if c.dep_ == "poss"), None)
+    verb = cue.head if cue.pos_ == "ADJ" and cue.dep_ in ("acomp", "oprd", "ccomp") else cue
     for _ in range(4):
         passive = False
         for child in verb.children:
             if child.dep_ in SUBJECT_DEPS:
+                if _in_dateline(child) or child.ent_type_ in ("DATE", "TIME"):
+                    # "WASHINGTON (AP) — Smith said", "Saturday ... Smith said"
+                    return _left_noun(verb)
                 return child
             if child.dep_ == "nsubjpass":
                 passive = True
@@ -189,14 +279,64 @@ def cue_source(cue: "Token") -> "Token | None":
                 for grandchild in child.children:
                     if grandchild.dep_ == "pobj":
                         return grandchild
-        if passive or verb.dep_ not in SUBJECT_SHARING_DEPS or verb.head is verb:
-            return None
-        if verb.head.lemma_ == "be":
+        if passive or verb.head.i == verb.i:
+            return None if passive else _left_noun(verb)
+        if verb.dep_ not in SUBJECT_SHARING_DEPS:
+            return _left_noun(verb)
+        if verb.head.lemma_ == "be" and verb.dep_ == "xcomp":
             # "the only thing left is to try to show that ...": the subject
-            # of a copula is not the one who shows
+            # of a copula is not the one who shows ("X was quick to embrace
+            # him and said ...", a coordinated predicate, shares it)
             return None
+        if verb.dep_ == "xcomp" and not is_cue(verb.head):
+            controller = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < verb.i), None)
+            if controller is not None:
+                return controller
         verb = verb.head
     return None
+
+
+# Tags of a finite verb or auxiliary (a participle or an infinitive has no
+# subject of its own to look for).
+_FINITE_TAGS = frozenset(("VBD", "VBZ", "VBP"))
+
+
+def _left_noun(verb: "Token") -> "Token | None":
+    """The noun right before a finite verb that the parser left without a
+    subject (after a long preamble, "Tuesday in New York, ..., former
+    president Bill Clinton said"), skipping auxiliaries, negations and
+    adverbs; None for participles and infinitives, or when no noun is there."""
+    doc = verb.doc
+    finite = verb.tag_ in _FINITE_TAGS or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in _FINITE_TAGS | {"MD"} for c in verb.children
+    )
+    if not finite:
+        return None
+    i = verb.i - 1
+    while i >= 0 and (doc[i].dep_ in ("aux", "auxpass", "neg", "advmod") and doc[i].head.i == verb.i):
+        i -= 1
+    if i > 0 and doc[i].text == "," and doc[i - 1].pos_ in ("NOUN", "PROPN"):
+        i -= 1  # "..., her adviser, Jake Sullivan, said:"
+    if i < 0 or doc[i].pos_ not in ("NOUN", "PROPN", "PRON") or _in_dateline(doc[i]):
+        return None
+    return doc[i]
+
+
+def _in_dateline(token: "Token") -> bool:
+    """Whether the token belongs to a wire dateline at the start of a
+    paragraph: "WASHINGTON (AP) —", "NEW YORK, Dec. 14 (UPI) —"."""
+    doc = token.doc
+    start = token.i
+    while start > 0 and "\n" not in doc[start - 1].text_with_ws and token.i - start < 12:
+        start -= 1
+    if start > 0 and "\n" not in doc[start - 1].text_with_ws:
+        return False
+    for t in doc[token.i : min(len(doc), start + 14)]:
+        if t.text in ("—", "–", "--") or (t.text == "-" and t.i > 0 and doc[t.i - 1].text == ")"):
+            return t.i > 0 and any(u.text == ")" for u in doc[start : t.i])
+        if "\n" in t.text_with_ws:
+            return False
+    return False
 
 
 def _trim(doc: "Doc", start: int, end: int) -> tuple[int, int] | None:
@@ -229,6 +369,11 @@ def cue_content(cue: "Token") -> tuple[int, int] | None:
         return _head_clause_content(cue)
     if cue.text == ":":
         return _trim(doc, cue.i + 1, cue.sent.end)
+    nominal = _stance_content(cue) if cue.pos_ == "ADJ" else _report_content(cue) if cue.pos_ == "NOUN" else None
+    if nominal is not None:
+        # "critical of X", "skeptical that X", "his warning that X"
+        end = _clause_end(nominal) if nominal.pos_ in ("VERB", "AUX") else nominal.right_edge.i + 1
+        return _trim(doc, nominal.left_edge.i, end)
     lemma = cue.lemma_.lower()
     clause = infinitive = obj = None
     for child in cue.children:
@@ -238,6 +383,15 @@ def cue_content(cue: "Token") -> tuple[int, int] | None:
             infinitive = child
         elif child.dep_ == "dobj" and obj is None:
             obj = child
+    appeal = _appeal(cue) if lemma == "call" else None
+    if appeal is not None:
+        # "called for a ban on imports", "calls on Congress to act": what
+        # follows "for"/"on", with an infinitive hanging from the verb
+        end = _clause_end(appeal.head) if appeal.dep_ == "mark" else appeal.right_edge.i + 1
+        for child in cue.rights:
+            if child.i >= end and child.left_edge.i <= end and child.dep_ in ("xcomp", "advcl", "ccomp"):
+                end = _clause_end(child)
+        return _trim(doc, appeal.i + 1, end)
     if lemma in TAKES_DESCRIPTION or lemma in VIEWING:
         viewed = _viewed_as(cue)
         if viewed is not None:  # "describe conditions as the worst": both
@@ -334,11 +488,17 @@ def _head_clause_content(phrase: "Token") -> tuple[int, int] | None:
     ("..., police said, while organizers said ..."): the words before the
     phrase when it follows them, else the side that holds more words."""
     head = phrase.head
-    if head is phrase:
+    if head.i == phrase.i:
         return None
     doc = phrase.doc
     phrase_start, phrase_end = phrase.left_edge.i, phrase.right_edge.i + 1
     start, end = head.left_edge.i, _clause_end(head)
+    first = head
+    while first.dep_ == "conj" and first.head.i < first.i and phrase_start > first.i:
+        # "A had 37 percent, B 36 and C 13, according to the poll": all of
+        # the coordinated clauses, not the last one only
+        first = first.head
+    start = min(start, first.left_edge.i)
     before = _trim(doc, start, phrase_start) if start < phrase_start else None
     after = _trim(doc, phrase_end, end) if phrase_end < end else None
     if before and after:
@@ -396,8 +556,11 @@ def cue_of_span(
     cue among the children of the quote's tokens ("…,” said Prokhorov" parsed
     as a dependent of the quote, "…, according to Volkov"); else, when
     ``sentence_window``, the cue with a source nearest to the quote in the
-    sentences it touches, or in the sentence before when that one ends with a
-    colon ("He added: “…”").
+    sentences it touches, in the sentence before when that one ends with a
+    colon ("He added: “…”"), or in a short sentence that follows it on the
+    same line (“… A pathetic figure!” he wrote.).  Any verb that introduces the quote with a colon
+    ("the headline reads: “…”"), or a cue that does so with a comma, counts
+    as a cue among the quote's children.
     """
     ranges = []
     for a, b in fragments or [(start, end)]:
@@ -428,7 +591,7 @@ def cue_of_span(
                     consider(1, child)
             node, head = token, token.head
             for _ in range(3):
-                if head is node or inside(head.i):
+                if head.i == node.i or inside(head.i):
                     break
                 if node.dep_ == "conj":
                     # a coordinated clause hangs where its first conjunct
@@ -442,6 +605,9 @@ def cue_of_span(
                 if any(c.dep_ in SUBJECT_DEPS for c in head.children):
                     break
                 node, head = head, head.head
+    introducing = _introducing_verb(doc, ranges[0][0])
+    if introducing is not None:
+        consider(1, introducing)
     if best is not None or not sentence_window:
         return best[2] if best else None
 
@@ -452,8 +618,102 @@ def cue_of_span(
         last_word = next((t for t in reversed(before) if not t.is_space), None)
         if last_word is not None and last_word.text == ":":
             sentences[before.start] = before
+    after_start = doc[last - 1].sent.end
+    if after_start < len(doc):
+        after = doc[after_start].sent
+        gap = doc.text[doc[last - 1].idx + len(doc[last - 1]) : after.start_char]
+        if "\n" not in gap and len(after) <= _ATTRIBUTION_SENTENCE_TOKENS:
+            # “… A pathetic figure!” he wrote. (split off by the parser)
+            sentences[after.start] = after
     for sentence in sentences.values():
         for token in sentence:
             if is_cue(token) and cue_source(token) is not None:
                 consider(2, token)
     return best[2] if best else None
+
+
+# A sentence of at most this many tokens right after a quotation, on the
+# same line, may be its attribution ("he wrote.", "said Smith, 45.").
+_ATTRIBUTION_SENTENCE_TOKENS = 12
+
+
+def _introducing_verb(doc: "Doc", first: int) -> "Token | None":
+    """The verb right before the opening of a quote at token ``first``,
+    separated from it by a colon ("echoed: “…”", "the headline reads: “…”")
+    or, for a reporting verb, a comma ("He continued, “…”")."""
+    i = first - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text not in (":", ","):
+        return None
+    mark = doc[i].text
+    i -= 1
+    while i >= 0 and doc[i].is_space:
+        i -= 1
+    verb = doc[i]
+    if verb.pos_ != "VERB" or (mark == "," and not is_cue(verb)):
+        return None
+    return verb
+
+
+# How the head of a quote hangs from the predicate that governs it: the
+# chain is followed through prepositions, adjectives and nouns ("has been
+# critical of X", "his warning that X", "is a supporter of X").
+_GOVERNOR_STEPS = 5
+
+
+def governing_source(
+    doc: "Doc", start: int, end: int, *, fragments: "Sequence[tuple[int, int]] | None" = None
+) -> "Token | None":
+    """The source of whatever predicate governs the quote at characters
+    [start, end), for attributions whose cue is outside the reporting
+    lexicon ("swipes at X", "would vote for X", "has been critical of X",
+    "Obama's endorsement of X"): from the quote's head, up the dependency
+    chain, the first verb's source (:func:`cue_source`) or the first noun's
+    possessor; when the quote is the verb's subject ("X was named by Y", "X
+    has drawn criticism from Y"), the "by"/"from" phrase.  None when the
+    chain reaches the root first."""
+    ranges = []
+    for a, b in fragments or [(start, end)]:
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is not None and len(span):
+            ranges.append((span.start, span.end))
+    if not ranges:
+        return None
+
+    def inside(i: int) -> bool:
+        return any(lo <= i < hi for lo, hi in ranges)
+
+    roots = [t for lo, hi in ranges for t in doc[lo:hi] if t.head.i != t.i and not inside(t.head.i)]
+    if not roots:
+        return None
+    node = max(roots, key=lambda t: (t.right_edge.i - t.left_edge.i, -t.i))
+    head = node.head
+    for _ in range(_GOVERNOR_STEPS):
+        if head.pos_ in ("VERB", "AUX"):
+            if node.dep_ in ("nsubj", "nsubjpass", "csubj"):
+                return _by_phrase(head)
+            source = cue_source(head)
+            return source if source is not None and not inside(source.i) else None
+        if head.pos_ in ("NOUN", "PROPN"):
+            possessor = next((c for c in head.children if c.dep_ == "poss" and not inside(c.i)), None)
+            if possessor is not None:
+                return possessor
+        if head.head.i == head.i:
+            return None
+        node, head = head, head.head
+    return None
+
+
+def _by_phrase(verb: "Token") -> "Token | None":
+    """The object of the "by" or "from" phrase of a verb or of its object
+    ("was named by a third", "has drawn criticism from rivals")."""
+    for holder in [verb] + [c for c in verb.children if c.dep_ in ("dobj", "agent")]:
+        for child in holder.children:
+            if child.dep_ in ("agent", "prep") and child.lower_ in ("by", "from"):
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj":
+                        return grandchild
+    if verb.dep_ == "agent":
+        return next((c for c in verb.children if c.dep_ == "pobj"), None)
+    return None

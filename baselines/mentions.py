@@ -111,7 +111,7 @@ class DocumentMentions:
         describes."""
         lower = token.lower_
         if lower in RELATIVE_PRONOUNS:
-            return token.head.head if token.head.dep_ in ("relcl", "acl") and token.head.head is not token.head else None
+            return token.head.head if token.head.dep_ in ("relcl", "acl") and token.head.head.i != token.head.i else None
         if lower in SINGULAR_PERSON_PRONOUNS:
             i = self._nearest_before(self.person_heads, token.i)
             return self.doc[i] if i is not None else None

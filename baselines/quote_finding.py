@@ -9,7 +9,8 @@ bring their own finder.
   continues when the next paragraph opens with a quotation mark.
 - **Indirect** quotes are the content of a reporting expression
   (:mod:`baselines.cues`): the clause after "said", "believes", "according
-  to", the infinitive after "plans", the finding after "the poll shows".
+  to", the infinitive after "plans", the finding after "the poll shows",
+  what follows "called for", "critical of" or "his warning that".
 - **Mixed** quotes are indirect content that contains a quoted fragment.
 
 Spans follow the gold conventions (gold/GUIDELINES.md): a direct quote
@@ -271,6 +272,7 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
     quotes: list[FoundQuote] = []
     for start, end, cue in candidates:
         inside = quotations_in(start, end)
+        already = bool(inside) and all(used[i] for i in inside)
         for i in inside:
             used[i] = True
         if not inside:
@@ -279,6 +281,8 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
         covered = sum(_overlap((start, end), (quotations[i].start, quotations[i].end)) for i in inside)
         first, last = quotations[inside[0]], quotations[inside[-1]]
         if covered >= 0.8 * (end - start):
+            if already:
+                continue  # two parts of one cue's content in one quotation
             # the cue's content is the quotation itself: a direct quote
             parts = [(quotations[i].start, quotations[i].end) for i in inside] if len(inside) > 1 else []
             quotes.append(FoundQuote(first.start, last.end, "direct", cue, parts))

@@ -2,8 +2,12 @@
 
 For each quote: the reporting expression it attaches to
 (:func:`baselines.cues.cue_of_span`: the verb whose complement the quote is,
-a reporting verb hanging from the quote, "according to", or the nearest
-reporting verb of its sentence); the cue's source (its subject, also when
+a reporting verb hanging from the quote or introducing it with a colon,
+"according to"); failing that, whatever predicate governs the quote
+(:func:`baselines.cues.governing_source`: "swipes at X", "would vote for X",
+"has been critical of X", "his warning that X", as event-style corpora such as
+PolNeAR annotate them); failing that, the nearest reporting verb of its
+sentences.  The cue's source (its subject, also when
 inverted as in "said Prokhorov", the object of "according to", the agent of
 a passive, or the subject of the verb it is coordinated with); appositions
 left out ("Leonid Volkov, former chief of staff of ..., said" -> "Leonid
@@ -19,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from baselines import register
-from baselines.cues import cue_of_span, cue_source
+from baselines.cues import cue_of_span, cue_source, governing_source
 from baselines.mentions import Speaker, document_mentions
 from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
 from benchmark.models import ModelInput
@@ -29,11 +33,21 @@ if TYPE_CHECKING:
 
 
 def rule_source(doc: "Doc", target: Target) -> "Token | None":
-    """The head token of the mention the rules attach the quote to."""
+    """The head token of the mention the rules attach the quote to: the
+    source of the quote's cue; else the source of whatever predicate governs
+    the quote (:func:`baselines.cues.governing_source`: "swipes at X", "would
+    vote for X", "his warning that X"); else the source of the nearest cue
+    of its sentences."""
     cue = target.found.cue if target.found is not None else None
     if cue is None:
+        cue = cue_of_span(doc, target.start, target.end, fragments=target.fragments, sentence_window=False)
+    source = cue_source(cue) if cue is not None else None
+    if source is None:
+        source = governing_source(doc, target.start, target.end, fragments=target.fragments)
+    if source is None and cue is None:
         cue = cue_of_span(doc, target.start, target.end, fragments=target.fragments)
-    return cue_source(cue) if cue is not None else None
+        source = cue_source(cue) if cue is not None else None
+    return source
 
 
 @register("speech-verb")

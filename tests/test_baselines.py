@@ -109,6 +109,50 @@ def test_speech_verb_abstains_without_a_source(nlp):
     assert row == {"doc_id": "d", "quote_id": "q1", "speaker": None}
 
 
+def speaker_span_of(nlp, text: str, words: str) -> str | None:
+    """The text of the speaker span speech-verb gives the quote ``words``."""
+    start = text.index(words)
+    item = ModelInput("d", text, nlp(text), [QuoteSpan("q1", start, start + len(words))])
+    [row] = baselines.get("speech-verb").predict(item, "attribution")
+    return None if row["speaker"] is None else text[row["speaker_start"] : row["speaker_end"]]
+
+
+@pytest.mark.parametrize(
+    "text, words, source",
+    [
+        # event-style attributions (PolNeAR): the source of whatever
+        # predicate governs the quote, also outside the reporting lexicon
+        ("The union swiped at the company over its pay offer.", "the company over its pay offer", "The union"),
+        ("Residents would vote for the new park, a survey shows.", "the new park", "Residents"),
+        ("The senator has been critical of the new tariffs.", "the new tariffs", "The senator"),
+        # a report noun: its possessor
+        ("Her endorsement of the plan surprised the council.", "the plan", "Her"),
+        # the quote is the subject: the "by" phrase
+        ("The plan was criticized by local farmers on Monday.", "The plan", "local farmers"),
+        # any verb that introduces a quotation with a colon
+        ("The banner reads: “No more cuts to the library.”", "No more cuts to the library.", "The banner"),
+        # an attribution the parser split off into its own short sentence
+        ("“That is a disgrace to the city!” he wrote.", "That is a disgrace to the city!", "he"),
+        # an infinitive under a verb that is not a report: its object
+        ("The scandal forced the minister to admit that mistakes were made.", "mistakes were made", "the minister"),
+        # a coordinated predicate shares the subject of a copula
+        ("The mayor was quick to praise the firefighters and said the damage was limited.", "the damage was limited", "The mayor"),
+        # "continue" reports speech; the span is the pronoun
+        ("Mayor Ann Lee spoke at length.\n\nShe continued, “We will rebuild the bridge.”", "We will rebuild the bridge.", "She"),
+        # a wire dateline parsed as a subject is never the source
+        (
+            "LONDON (Reuters) – Labour leader Jane Roe has taken aim at the budget, saying that it would hurt families.",
+            "it would hurt families",
+            "Jane Roe",
+        ),
+        # a headline "NAME on TOPIC: …"
+        ("Budget talks resume.\n\nSanders on the trade deal: ‘We will fight it to the end’", "We will fight it to the end", "Sanders"),
+    ],
+)
+def test_speech_verb_event_style_sources(nlp, text, words, source):
+    assert speaker_span_of(nlp, text, words) == source
+
+
 def test_end_to_end_rows_carry_span_type_and_speaker(item):
     rows = baselines.get("speech-verb").predict(ModelInput(item.doc_id, item.text, item.doc, None), "end-to-end")
     by_text = {TEXT[r["start"] : r["end"]]: r for r in rows}

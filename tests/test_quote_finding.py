@@ -177,6 +177,38 @@ def test_a_passive_expectation_without_source_is_not_a_quote(nlp):
     assert found(nlp, "The measure is expected to clear the House next week.") == []
 
 
+@pytest.mark.parametrize(
+    "text, quote, source",
+    [
+        # "call for" / "call on"
+        ("The mayor called for an independent inquiry into the fire.", "an independent inquiry into the fire", "mayor"),
+        # stance adjectives: "skeptical of", "made clear that"
+        ("Farmers are skeptical of the new rules on water.", "the new rules on water", "Farmers"),
+        ("The council made clear that it would appeal the ruling.", "it would appeal the ruling", "council"),
+        # a report noun with a possessor
+        ("His warning that prices would rise went unheeded.", "prices would rise", "His"),
+    ],
+)
+def test_stance_appeal_and_report_noun_cues(nlp, text, quote, source):
+    doc = nlp(text)
+    [q] = find_quotes(doc)
+    assert (text[q.start : q.end], q.type) == (quote, "indirect")
+    assert cue_source(q.cue).text == source
+
+
+def test_according_to_reports_every_coordinated_clause(nlp):
+    text = "Smith won 40 percent, Jones had 35 percent and Lee took 20 percent, according to the poll."
+    assert found(nlp, text) == [("indirect", "Smith won 40 percent, Jones had 35 percent and Lee took 20 percent", "according")]
+
+
+def test_two_parts_of_one_content_in_one_quotation_are_one_quote(nlp):
+    text = "In a statement, her adviser, Jane Roe, said: “Ms. Park believes that the law is fair, and that the courts will agree.”"
+    quotes = find_quotes(nlp(text))
+    assert [(text[q.start : q.end], q.type) for q in quotes] == [
+        ("Ms. Park believes that the law is fair, and that the courts will agree.", "direct")
+    ]
+
+
 def test_results_are_cached_on_the_doc(nlp):
     doc = nlp("The mayor said the budget would be balanced.")
     assert find_quotes(doc) is find_quotes(doc)

@@ -44,22 +44,64 @@ def cmd_gold_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gold_import(args: argparse.Namespace) -> int:
-    from benchmark import annotation_import
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
-    return annotation_import.run_import(args)
+
+def _summary(path: str, report, extra: str) -> str:
+    gold = report.gold
+    entities = len({e.id for d in gold.documents for e in d.entities})
+    warnings = f"; {len(report.warnings)} validation warnings (quotebench gold validate {path})" if report.warnings else ""
+    return f"{path}: {len(gold.documents)} documents, {gold.n_quotes} quotes, {entities} entities {extra}{warnings}"
+
+
+def cmd_gold_import(args: argparse.Namespace) -> int:
+    from benchmark.annotations import LabelTypes, write_gold_checked
+
+    types = LabelTypes.from_options(args.quote_type, args.speaker_type, args.cue_type, args.event_type)
+    if args.format == "brat":
+        from benchmark.brat import read_brat
+
+        result = read_brat(args.path, out=args.out, types=types, annotator=args.annotator)
+    else:
+        if args.annotator is not None or args.event_type is not None:
+            raise UsageError("--annotator and --event-type apply to brat imports only")
+        from benchmark.labelstudio import read_labelstudio
+
+        result = read_labelstudio(args.path, out=args.out, types=types)
+    _print_notes(result.notes)
+    report = write_gold_checked(result.documents, args.out)
+    print(_summary(args.out, report, f"imported from {args.path}"))
+    return 0
 
 
 def cmd_gold_export(args: argparse.Namespace) -> int:
-    from benchmark import annotation_export
+    from benchmark.gold import load_gold
 
-    return annotation_export.run_export(args)
+    gold = load_gold(args.gold)
+    if args.format == "brat":
+        from benchmark.brat import write_brat
+
+        notes = write_brat(gold.documents, args.out_dir)
+    else:
+        from benchmark.labelstudio import write_labelstudio
+
+        notes = write_labelstudio(gold.documents, args.out_dir)
+    _print_notes(notes)
+    print(f"{args.out_dir}: {len(gold.documents)} documents, {gold.n_quotes} quotes exported from {args.gold} for {args.format}")
+    return 0
 
 
 def cmd_gold_merge(args: argparse.Namespace) -> int:
-    from benchmark.gold_merge import run_merge
+    from benchmark.annotations import write_gold_checked
+    from benchmark.merge import merge_gold
 
-    return run_merge(args)
+    documents, notes = merge_gold(args.inputs, args.out)
+    _print_notes(notes)
+    report = write_gold_checked(documents, args.out)
+    print(_summary(args.out, report, f"merged from {len(args.inputs)} files"))
+    return 0
 
 
 # --------------------------------------------------------------------------
@@ -67,32 +109,43 @@ def cmd_gold_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    import gc
+
     from benchmark.gold import load_gold
     from benchmark.scoring import format_result, score
     from benchmark.submission import read_predictions, validate_model_name
 
     validate_model_name(args.name)
-    gold = load_gold(args.gold)
-    predictions = read_predictions(args.pred, gold, args.track)
-    result = score(
-        gold,
-        predictions,
-        model=args.name,
-        match=args.match,
-        min_overlap=args.min_overlap,
-        speaker_match=args.speaker_match,
-        n_bootstrap=args.bootstrap,
-        seed=args.seed,
-    )
+    # Reading builds hundreds of thousands of small dicts and objects and no
+    # reference cycles; the cyclic collector would only rescan them, again
+    # and again, for about a third of the run time on a large file.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        gold = load_gold(args.gold)
+        predictions = read_predictions(args.pred, gold, args.track)
+        result = score(
+            gold,
+            predictions,
+            model=args.name,
+            match=args.match,
+            min_overlap=args.min_overlap,
+            speaker_match=args.speaker_match,
+            n_bootstrap=args.bootstrap,
+            seed=args.seed,
+        )
+    finally:
+        if collecting:
+            gc.enable()
     print(format_result(result))
     if args.json:
         from benchmark.leaderboard import write_json_atomic
 
         write_json_atomic(args.json, result)
     if not args.no_leaderboard:
-        from benchmark.leaderboard import record_run
+        from benchmark.leaderboard import command_line, record_run
 
-        record = record_run(args.results, result, predictions_path=args.pred, argv=sys.argv)
+        record = record_run(args.results, result, predictions_path=args.pred, argv=command_line(args))
         print(f"\nrecorded: {record}")
     return 0
 
@@ -200,20 +253,25 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gold_stats)
     g = gsub.add_parser("import", parents=[common], help="import brat or Label Studio annotations")
     g.add_argument("format", choices=("brat", "labelstudio"))
-    g.add_argument("path")
+    g.add_argument("path", help="brat: a folder (searched recursively); labelstudio: a JSON export")
     g.add_argument("--out", required=True, help="gold .jsonl file to write")
-    g.add_argument("--annotator", default=None, help="brat: which annotator's .ann to use when there are several")
-    g.add_argument("--quote-type", default=None, help="annotation type(s) of quotes, comma-separated")
-    g.add_argument("--speaker-type", default=None, help="annotation type(s) of speakers, comma-separated")
-    g.add_argument("--cue-type", default=None, help="annotation type(s) of cues, comma-separated")
+    g.add_argument(
+        "--annotator",
+        default=None,
+        help="brat: use NAME_ANNOTATOR.ann where it exists (default: NAME.ann, else the alphabetically first annotator's file that has annotations)",
+    )
+    g.add_argument("--quote-type", default=None, help="annotation type(s) of quotes, comma-separated, * allowed (default: Quote,Quotation,Content)")
+    g.add_argument("--speaker-type", default=None, help="annotation type(s) of speakers, comma-separated (default: Speaker,Source)")
+    g.add_argument("--cue-type", default=None, help="annotation type(s) of cues, comma-separated (default: Cue)")
+    g.add_argument("--event-type", default=None, help="brat: event type(s) that are attributions, comma-separated, * allowed (default: Attribution*)")
     g.set_defaults(func=cmd_gold_import)
-    g = gsub.add_parser("export", parents=[common], help="export the gold set to brat or Label Studio")
+    g = gsub.add_parser("export", parents=[common], help="export the gold set (--gold) to brat or Label Studio")
     g.add_argument("format", choices=("brat", "labelstudio"))
-    g.add_argument("out_dir", metavar="DIR")
+    g.add_argument("out_dir", metavar="DIR", help="brat: DOC_ID.txt/.ann and annotation.conf; labelstudio: tasks.json and labeling_config.xml")
     g.set_defaults(func=cmd_gold_export)
     g = gsub.add_parser("merge", parents=[common], help="combine gold files")
-    g.add_argument("inputs", nargs="+", metavar="GOLD")
-    g.add_argument("--out", required=True)
+    g.add_argument("inputs", nargs="+", metavar="GOLD", help="gold .jsonl files, in order")
+    g.add_argument("--out", required=True, help="gold .jsonl file to write")
     g.set_defaults(func=cmd_gold_merge)
     return parser
 
@@ -221,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Run records store the command as typed, also when main() is called from Python.
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         return int(args.func(args) or 0)
     except InputErrors as exc:

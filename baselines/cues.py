@@ -35,12 +35,12 @@ SPEECH = """
     assure inform advise mention comment lament concur speculate estimate guarantee
     swear vow promise pledge threaten urge suggest signal hint reason protest
     announce acknowledge specify clarify caution indicate predict
-    continue echo reaffirm proclaim shout cite
+    continue echo reaffirm proclaim shout cite dare challenge invite
     """
 COGNITION = """
     believe think expect hope fear worry feel know doubt suspect assume suppose guess
     understand conclude realize realise recognize recognise wonder imagine anticipate
-    reckon bet trust consider figure sense
+    reckon bet trust consider figure sense accept
     """
 INTENTION = "want plan intend wish aim seek refuse decide prefer"
 EVIDENCE = "find show indicate suggest reveal demonstrate prove project predict estimate"
@@ -57,7 +57,7 @@ VIEWING = frozenset("see view regard".split())
 # Verbs that introduce an infinitive complement as reported content.
 TAKES_INFINITIVE = frozenset(
     (INTENTION + " expect hope urge ask tell promise vow pledge threaten warn advise "
-     "swear agree demand fear refuse").split()
+     "swear agree demand fear refuse dare challenge invite").split()
 )
 # Verbs of evidence report a finding as a noun phrase ("the poll shows a
 # tightening race") when their subject is not a person ("he found a job").
@@ -69,6 +69,12 @@ TAKES_ANY_NOUN_PHRASE = frozenset(
     acknowledge admit""".split()
 )
 TAKES_DESCRIPTION = frozenset(NAMING.split())
+# What "finds" something as a report rather than by looking ("the poll found a
+# tightening race", not "police found only one man").
+EVIDENCE_SOURCES = frozenset(
+    """poll polls survey surveys study studies report reports analysis review audit research data
+    investigation inquiry probe test tests estimate estimates model models assessment""".split()
+)
 
 # Adjectives of stance, a cue as the complement of a copula or of "make"
 # ("has been critical of the plan", "is not sure she can vote", "made clear
@@ -90,6 +96,22 @@ REPORT_NOUNS = frozenset(
 CONTENT_PREPOSITIONS = frozenset(("of", "about", "for", "on", "against"))
 
 REPORTING_VERBS = frozenset(" ".join((SPEECH, COGNITION, INTENTION, EVIDENCE, NAMING, ATTITUDE)).split())
+_SPEECH_VERBS = frozenset(SPEECH.split())
+# Prepositions that continue a fronted content after its attribution.
+_LISTING = frozenset(("including", "like"))
+
+
+def _listing(cue: "Token") -> "Token | None":
+    """The ", including ..." phrase that hangs from an attribution placed
+    inside the content it reports ("The emails were on many topics, the
+    Times said, including speeches and travel")."""
+    doc = cue.doc
+    return next((c for c in cue.rights if c.dep_ == "prep" and c.lower_ in _LISTING and doc[c.i - 1].text == ","), None)
+# Verbs that report an infinitive only when addressed to someone ("dared the
+# council to act", "invited voters to judge").
+_ADDRESSING = frozenset(("dare", "challenge", "invite"))
+# Verbs of accusation: their content is the accused and the charge.
+_ACCUSING = frozenset(("accuse",))
 
 _IRREGULAR = {
     "say": "said", "tell": "told", "think": "thought", "find": "found", "feel": "felt",
@@ -147,8 +169,11 @@ def is_cue(token: "Token") -> bool:
     if lemma in TAKES_DESCRIPTION:
         if lemma == "call" and _appeal(token) is not None:
             return True  # "called for an inquiry", "calls on Congress to act"
-        # "called the move “a betrayal”", not the adjective "so-called"
-        return token.i > 0 and token.nbor(-1).text != "-" and any(c.dep_ in ("dobj", "oprd") for c in token.children)
+        # "called the move “a betrayal”", not the adjective "so-called" (also
+        # typed "so- called")
+        return token.i > 0 and token.nbor(-1).lower_ not in ("-", "so", "so-") and any(
+            c.dep_ in ("dobj", "oprd") for c in token.children
+        )
     return lemma in REPORTING_VERBS or token.lower_ in REPORTING_FORMS
 
 
@@ -281,6 +306,19 @@ def cue_source(cue: "Token") -> "Token | None":
                         return grandchild
         if passive or verb.head.i == verb.i:
             return None if passive else _left_noun(verb)
+        governor = _infinitive_governor(verb)
+        if governor is not None:
+            verb = governor
+            continue
+        if (
+            verb.dep_ == "pcomp"
+            and verb.tag_ == "VBG"
+            and verb.head.lower_ in _SAME_SUBJECT_PREPOSITIONS
+            and verb.head.head.pos_ in ("VERB", "AUX")
+        ):
+            # "rallied supporters by warning that ...", "said before adding: ..."
+            verb = verb.head.head
+            continue
         if verb.dep_ not in SUBJECT_SHARING_DEPS:
             return _left_noun(verb)
         if verb.head.lemma_ == "be" and verb.dep_ == "xcomp":
@@ -293,6 +331,31 @@ def cue_source(cue: "Token") -> "Token | None":
             if controller is not None:
                 return controller
         verb = verb.head
+    return None
+
+
+# Prepositions whose gerund shares the subject of the verb they hang from
+# ("by warning", "before adding"); not "for", whose gerund is the object's
+# ("blamed other countries for refusing to help").
+_SAME_SUBJECT_PREPOSITIONS = frozenset(("by", "after", "before", "while", "when", "in", "without", "since", "upon", "on"))
+
+
+def _infinitive_governor(verb: "Token") -> "Token | None":
+    """For an infinitive or a participle of speech that modifies a noun
+    ("went out of his way to say", "took the opportunity to warn", "issued a
+    statement saying"), the verb that noun depends on, whose subject is the
+    one who speaks; None otherwise."""
+    if verb.dep_ not in ("acl", "relcl") or verb.lemma_.lower() not in _SPEECH_VERBS:
+        return None
+    if verb.tag_ != "VBG" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None
+    node = verb.head
+    for _ in range(3):
+        if node.dep_ not in ("pobj", "prep", "dobj") or node.head.i == node.i:
+            return None
+        node = node.head
+        if node.pos_ in ("VERB", "AUX"):
+            return node
     return None
 
 
@@ -389,7 +452,11 @@ def cue_content(cue: "Token") -> tuple[int, int] | None:
         # follows "for"/"on", with an infinitive hanging from the verb
         end = _clause_end(appeal.head) if appeal.dep_ == "mark" else appeal.right_edge.i + 1
         for child in cue.rights:
-            if child.i >= end and child.left_edge.i <= end and child.dep_ in ("xcomp", "advcl", "ccomp"):
+            if child.i >= end and child.dep_ in ("xcomp", "advcl", "ccomp") and all(
+                t.dep_ in ("npadvmod", "advmod", "punct") or t.head.i != cue.i or t.i >= child.left_edge.i
+                for t in doc[end : child.left_edge.i]
+            ):
+                # "called on the government Wednesday to block the visit"
                 end = _clause_end(child)
         return _trim(doc, appeal.i + 1, end)
     if lemma in TAKES_DESCRIPTION or lemma in VIEWING:
@@ -402,11 +469,38 @@ def cue_content(cue: "Token") -> tuple[int, int] | None:
             return None
         return _trim(doc, description.left_edge.i, _clause_end(description))
     if clause is not None:
-        return _trim(doc, clause.left_edge.i, _clause_end(clause))
+        start = clause.left_edge.i
+        end = _before_trailing_aside(doc, start, _coordinated_clause_end(clause))
+        if clause.i < cue.i:
+            # a fronted content continued after its attribution: "The emails
+            # were on many topics, the Times said, including speeches"
+            listing = _listing(cue)
+            if listing is not None:
+                end = listing.right_edge.i + 1
+        return _trim(doc, start, end)
+    if lemma in _ACCUSING and obj is not None:
+        # "accused Trump of showing support for Putin": the accused and the charge
+        charge = next(
+            (c for holder in (cue, obj) for c in holder.rights if c.dep_ == "prep" and c.lower_ == "of" and c.i > obj.i), None
+        )
+        if charge is not None:
+            return _trim(doc, obj.left_edge.i, charge.right_edge.i + 1)
+    if cue.dep_ == "advcl" and lemma in _SPEECH_VERBS and any(c.dep_ == "mark" and c.lower_ == "as" for c in cue.children):
+        # "as POLITICO has reported, cases ... included ...": the clause it qualifies
+        return _head_clause_content(cue)
+    if infinitive is not None and infinitive.left_edge.i == cue.i + 1 and lemma in _SPEECH_VERBS and not any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in infinitive.children
+    ):
+        # a verb of speech takes no bare infinitive: "Carson says cut
+        # regulations" is a clause the parser read as one
+        return _trim(doc, infinitive.left_edge.i, _clause_end(infinitive))
     if infinitive is not None and (lemma in TAKES_INFINITIVE or cue.lower_ in _INFINITIVE_FORMS):
         start = infinitive.left_edge.i
-        if obj is not None and obj.i < infinitive.i and obj.i > cue.i:
+        addressed = obj is not None and cue.i < obj.i < infinitive.i
+        if addressed:
             start = obj.left_edge.i
+        elif lemma in _ADDRESSING:
+            return None  # "should they dare to vote": courage, not a challenge
         return _trim(doc, start, _clause_end(infinitive))
     if obj is not None and (lemma in TAKES_NOUN_PHRASE or lemma in TAKES_ANY_NOUN_PHRASE):
         source = cue_source(cue)
@@ -414,6 +508,8 @@ def cue_content(cue: "Token") -> tuple[int, int] | None:
             source.ent_type_ == "PERSON" or source.pos_ == "PRON"
         ):
             return None
+        if lemma == "find" and (source is None or source.lemma_.lower() not in EVIDENCE_SOURCES):
+            return None  # "police found only one man"
         end = obj.right_edge.i + 1
         # "shows Clinton with a lead": what follows the object right after it
         # belongs to it (not ", with another poll showing ...")
@@ -446,37 +542,93 @@ def _clause_end(root: "Token") -> int:
                 continue
             end = child.left_edge.i
             break
+        if _continues_the_reporter(root, child):
+            end = child.left_edge.i
+            while end - 1 > root.i and (root.doc[end - 1].dep_ == "cc" or root.doc[end - 1].is_punct):
+                end -= 1
+            break
     end = max(end, root.i + 1)
     return end
 
 
-def cue_contents(cue: "Token") -> list[tuple[int, int]]:
-    """The content token ranges of a cue: one, or one per coordinated
-    clause that repeats its complementizer ("added that the vote “proves the
-    system works” and that the Senate would return in March")."""
-    content = cue_content(cue)
-    if content is None:
-        return []
-    doc = cue.doc
-    if not any(c.dep_ == "ccomp" for c in cue.children):
-        return [content]
-    parts = []
-    start, end = content
-    for conj in doc[start:end]:
-        if conj.dep_ == "conj" and conj.left_edge.i > start and any(
-            c.dep_ == "mark" and c.lower_ == "that" for c in conj.children
-        ):
-            split = conj.left_edge.i
-            while split > start and (doc[split - 1].dep_ == "cc" or doc[split - 1].is_punct and not doc[split - 1].is_quote):
-                split -= 1
-            first = _trim(doc, start, split)
-            if first:
-                parts.append(first)
-            start = conj.left_edge.i
-    last = _trim(doc, start, end)
-    if last:
-        parts.append(last)
-    return parts
+def _coordinated_clause_end(clause: "Token") -> int:
+    """Where a content clause ends, together with the clauses coordinated
+    with it that repeat the complementizer ("say that A, and that B": one
+    attribution, one quote), also when the parser hung them elsewhere."""
+    doc = clause.doc
+    end = _clause_end(clause)
+    for _ in range(4):
+        j = end
+        while j < len(doc) and (doc[j].is_punct and not doc[j].is_quote or doc[j].dep_ == "cc" or doc[j].is_space):
+            j += 1
+        if j == end or j >= len(doc) or not (doc[j].lower_ == "that" and doc[j].dep_ == "mark"):
+            break
+        conj = doc[j].head
+        if conj.dep_ != "conj" or conj.i <= j or is_cue(conj):
+            break
+        end = max(end, _clause_end(conj))
+    return end
+
+
+def _before_trailing_aside(doc: "Doc", start: int, end: int) -> int:
+    """Where a content clause ends without the writer's aside after a comma
+    or dash at its end: a relative "which" clause ("he was being sarcastic,
+    which raised concerns among experts"), an "as" clause without a subject
+    of its own before its verb ("he does not do them publicly, as was the
+    case with ..."), or a contrast after a dash ("it was bouncing back -
+    though economists disagree")."""
+    for token in doc[start:end]:
+        if token.i == start or token.right_edge.i + 1 < end:
+            continue
+        first = token.left_edge.i
+        while first < token.i and doc[first].is_punct:
+            first += 1
+        before = doc[first - 1] if first > start else None
+        if before is None or before.text not in (",", "-", "—", "–", "--"):
+            continue
+        marks = {c.lower_ for c in token.children if c.dep_ == "mark"}
+        subject_before = any(c.dep_ in SUBJECT_DEPS or c.dep_ == "nsubjpass" for c in token.lefts)
+        aside = (
+            (token.dep_ == "relcl" and doc[first].lower_ == "which" and before.text == ",")
+            or (token.dep_ == "advcl" and doc[first].lower_ == "as" and not subject_before)
+            or (token.dep_ == "advcl" and before.text != "," and marks & _CONTRAST_MARKS and subject_before)
+        )
+        if aside:
+            return before.i
+    return end
+
+
+# Tags of a verb that carries its own tense.
+_TENSED_TAGS = frozenset(("VBD", "VBZ"))
+# Forms in which a reporter's next predicate is recognised by sharing the
+# reporting verb's own form ("said ... and praised", "saying ... and vowing").
+_REPORTER_FORMS = _TENSED_TAGS | {"VBG"}
+
+
+def _form(verb: "Token") -> str:
+    """The tag that carries a verb's tense: its first auxiliary's ("has
+    championed", "would rebound", "had eased"), else its own."""
+    return next((c.tag_ for c in verb.children if c.dep_ in ("aux", "auxpass") and c.i < verb.i), verb.tag_)
+
+
+def _continues_the_reporter(root: "Token", conj: "Token") -> bool:
+    """Whether a verb coordinated with a content clause's bare verb is in
+    fact the reporter's next predicate ("forecast that the economy would
+    rebound and praised Kerry", "saying: “The struggle continues” and
+    vowing to ..."): a verb without a subject, in the reporting verb's own
+    form and not in the content verb's, belongs to the reporter ("said
+    Cameron will work with him and is committed to ..." stays whole)."""
+    reporter = root.head if root.dep_ in ("ccomp", "xcomp") else None
+    tense = _form(conj)
+    return (
+        reporter is not None
+        and conj.dep_ == "conj"
+        and conj.pos_ == "VERB"
+        and tense in _REPORTER_FORMS
+        and tense == reporter.tag_
+        and _form(root) != tense
+        and not any(c.dep_ in SUBJECT_DEPS or c.dep_ == "nsubjpass" for c in conj.children)
+    )
 
 
 _INFINITIVE_FORMS = frozenset(form for verb in TAKES_INFINITIVE for form in _forms(verb))
@@ -484,15 +636,23 @@ _INFINITIVE_FORMS = frozenset(form for verb in TAKES_INFINITIVE for form in _for
 
 def _head_clause_content(phrase: "Token") -> tuple[int, int] | None:
     """The clause a cue phrase ("according to X", "police said") is attached
-    to, without the phrase and without a further attribution of its own
-    ("..., police said, while organizers said ..."): the words before the
-    phrase when it follows them, else the side that holds more words."""
+    to, without a further attribution of its own ("..., police said, while
+    organizers said ..."): the whole clause when the phrase interrupts it
+    and what follows has no subject of its own ("X was Y, the Times said,
+    including Z"); else the words before the phrase when it follows them,
+    else the side that holds more words."""
     head = phrase.head
     if head.i == phrase.i:
         return None
+    while head.pos_ not in ("VERB", "AUX") and head.dep_ in SUBJECT_DEPS and head.head.i != head.i:
+        head = head.head  # "Other cleavages, according to the poll, include ..."
     doc = phrase.doc
     phrase_start, phrase_end = phrase.left_edge.i, phrase.right_edge.i + 1
     start, end = head.left_edge.i, _clause_end(head)
+    listing = _listing(phrase)
+    if listing is not None:  # "..., the Times said, including ...": content again
+        phrase_end = listing.i
+        end = max(end, listing.right_edge.i + 1)
     first = head
     while first.dep_ == "conj" and first.head.i < first.i and phrase_start > first.i:
         # "A had 37 percent, B 36 and C 13, according to the poll": all of
@@ -502,6 +662,12 @@ def _head_clause_content(phrase: "Token") -> tuple[int, int] | None:
     before = _trim(doc, start, phrase_start) if start < phrase_start else None
     after = _trim(doc, phrase_end, end) if phrase_end < end else None
     if before and after:
+        if not any(
+            t.dep_ in SUBJECT_DEPS or t.dep_ == "nsubjpass" or (is_cue(t) and t.i != head.i) for t in doc[after[0] : after[1]]
+        ):
+            # the phrase interrupts one clause ("The emails were on many
+            # topics, the Times said, including ..."): both sides, one quote
+            return before[0], after[1]
         if phrase.dep_ == "parataxis":
             return before
         return before if before[1] - before[0] >= after[1] - after[0] else after

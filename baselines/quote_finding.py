@@ -3,7 +3,8 @@ bring their own finder.
 
 - **Direct** quotes come from pairing quotation marks in the raw text
   (:func:`quotation_spans`): curly “ ” and ‘ ’, straight " and ', « » and
-  „ “; nested quotes stay inside the outer one; apostrophes ("don’t", "the
+  „ “, and two apostrophes ('') as news archives type a double mark; nested
+  quotes stay inside the outer one; apostrophes ("don’t", "the
   ’90s", "Navalny’s", "voters’ rights") are told apart from single quotes by
   the characters around them; a quote left open at the end of a paragraph
   continues when the next paragraph opens with a quotation mark.
@@ -29,7 +30,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from baselines.cues import cue_contents, cue_of_span, cue_source, is_cue
+from baselines.cues import cue_content, cue_of_span, cue_source, is_cue
 from benchmark.gold import CLOSING_MARKS, OPENING_MARKS
 
 if TYPE_CHECKING:
@@ -158,57 +159,74 @@ def quotation_spans(text: str) -> list[QuotationSpan]:
     end of a paragraph continues into the next paragraph when that one
     starts with an opening mark of the same kind (the convention for a
     quotation over several paragraphs); otherwise it ends with its
-    paragraph.  Straight double quotes that could open or close toggle.
+    paragraph.  Straight double quotes that could open or close toggle; two
+    apostrophes ('') are one double quotation mark (:func:`_mark`).
     """
     found: list[QuotationSpan] = []
-    stack: list[tuple[str, int]] = []  # (kind, offset of the opening mark)
+    stack: list[tuple[str, int, int]] = []  # (kind, offset of the opening mark, its width)
     paragraphs = _paragraphs(text)
     for index, (p_start, p_end) in enumerate(paragraphs):
         i = p_start
         continuing = bool(stack)
         while i < p_end:
             c = text[i]
+            width = 1
             if c in "“”„«»‘’‚‹›\"'":
-                kind = _kind(text, i, any(k == "single" for k, _ in stack))
+                kind, width = _mark(text, i, any(k == "single" for k, _, _ in stack))
                 if continuing and i == p_start and kind and kind.startswith(("open", "toggle")):
                     # the opening mark of a continued quotation: already open
-                    i += 1
+                    i += width
                     continuing = False
                     continue
                 if kind == "toggle-double":
-                    kind = "close-double" if any(k == "double" for k, _ in stack) else "open-double"
+                    kind = "close-double" if any(k == "double" for k, _, _ in stack) else "open-double"
                 if kind and kind.startswith("open"):
-                    stack.append((kind.split("-")[1], i))
+                    stack.append((kind.split("-")[1], i, width))
                 elif kind and kind.startswith("close"):
                     mark = kind.split("-")[1]
                     depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == mark), None)
                     if depth is not None:
-                        opened = stack[depth][1]
+                        _, opened, opened_width = stack[depth]
                         del stack[depth:]
                         if not stack:
-                            a, b = _content(text, opened + 1, i)
+                            a, b = _content(text, opened + opened_width, i)
                             if a < b:
-                                found.append(QuotationSpan(a, b, opened, i))
+                                # ``close`` is the closing mark's last character
+                                found.append(QuotationSpan(a, b, opened, i + width - 1))
             continuing = False
-            i += 1
+            i += width
         if stack:
             nxt = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-            outer_kind, opened = stack[0]
+            outer_kind, opened, opened_width = stack[0]
             continues = False
             if nxt is not None:
-                first_kind = _kind(text, nxt[0], outer_kind == "single")
+                first_kind, _ = _mark(text, nxt[0], outer_kind == "single")
                 continues = first_kind is not None and first_kind.startswith(("open", "toggle")) and (
                     first_kind.endswith(outer_kind)
                 )
             if not continues:
-                a, b = _content(text, opened + 1, p_end)
-                if text[b - 1 : b] in "”’\"'" and b - 1 > a:
+                a, b = _content(text, opened + opened_width, p_end)
+                while text[b - 1 : b] in "”’\"'" and b - 1 > a:
                     b -= 1  # a closing mark the pairing did not accept
-                    a, b = _content(text, a, b)
+                a, b = _content(text, a, b)
                 if a < b:
                     found.append(QuotationSpan(a, b, opened, None))
                 stack.clear()
     return found
+
+
+def _mark(text: str, i: int, single_open: bool) -> tuple[str | None, int]:
+    """What the mark at ``text[i]`` does (as :func:`_kind`) and how many
+    characters it takes.  Two apostrophes are one double quotation mark, as
+    in newspaper archives that have no curly quotes (''We will win,'' he
+    said); of three after an open single quotation, the first closes it."""
+    if text[i] == "'" and text[i + 1 : i + 2] == "'" and not (single_open and text[i + 2 : i + 3] == "'"):
+        prev = text[i - 1] if i > 0 else " "
+        nxt = text[i + 2] if i + 2 < len(text) else " "
+        if prev.isspace() or prev in _OPENING_CONTEXT or prev in DOUBLE_OPEN | SINGLE_OPEN:
+            return ("open-double" if not nxt.isspace() else "toggle-double"), 2
+        return "close-double", 2
+    return _kind(text, i, single_open), 1
 
 
 # --------------------------------------------------------------------------
@@ -261,10 +279,14 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
             continue
         if cue_source(token) is None:
             continue
-        for a, b in cue_contents(token):
-            start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
-            if _word_count(text[start:end]) >= 2:
-                candidates.append((start, end, token))
+        content = cue_content(token)
+        if content is None:
+            continue
+        # one attribution, one quote: coordinated clauses ("said that A and
+        # that B") are one content
+        start, end = doc[content[0]].idx, doc[content[1] - 1].idx + len(doc[content[1] - 1])
+        if _word_count(text[start:end]) >= 2:
+            candidates.append((start, end, token))
     candidates = _outermost(candidates)
 
     # 2. quotations: the content of a cue, a fragment of one, or on their own
@@ -293,7 +315,7 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
 
     short: set[int] = set()
     for i, q in enumerate(quotations):
-        if used[i] or _is_name_or_scare_quote(doc, q):
+        if used[i] or _is_name_or_scare_quote(doc, q) or _names_something(doc, q):
             continue
         is_short = _word_count(text[q.start : q.end]) < MIN_WORDS_WITHOUT_CUE
         # a short quotation counts only as the complement of a cue, never
@@ -370,6 +392,7 @@ def _join_interrupted(doc: "Doc", quotes: list[FoundQuote]) -> list[FoundQuote]:
             and prev.end <= prev.cue.idx < quote.start
             and "\n" not in text[prev.end : quote.start]
             and _only_attribution_between(doc, prev, quote)
+            and not _names_something(doc, quote)
         ):
             prev.fragments = prev.fragments or [(prev.start, prev.end)]
             prev.fragments.append((quote.start, quote.end))
@@ -377,6 +400,34 @@ def _join_interrupted(doc: "Doc", quotes: list[FoundQuote]) -> list[FoundQuote]:
             continue
         joined.append(quote)
     return joined
+
+
+# How a quoted noun phrase hangs from the clause around it when it is a name
+# or a title rather than someone's words (told “Fox and Friends”, appeared on
+# “Meet the Press”).
+_NAMING_DEPS = frozenset(("dobj", "pobj", "attr", "appos", "compound", "nsubj", "nsubjpass", "npadvmod"))
+# Reporting verbs whose direct object is the person addressed.
+_ADDRESSEE_VERBS = frozenset(("tell", "ask", "inform", "advise", "assure", "remind", "urge", "warn"))
+
+
+def _names_something(doc: "Doc", quote: "FoundQuote | QuotationSpan") -> bool:
+    """Whether a short quotation is a noun phrase of the sentence around it
+    (a programme, a book, a slogan): neither someone's words nor a
+    continuation of the quote before."""
+    span = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+    if span is None or len(span) == 0 or _word_count(doc.text[quote.start : quote.end]) >= MIN_WORDS_WITHOUT_CUE:
+        return False
+    root = span.root
+    governor = root.head
+    if governor.i == root.i or span.start <= governor.i < span.end or root.dep_ not in _NAMING_DEPS:
+        return False
+    if governor.pos_ in ("NOUN", "PROPN") and governor.dep_ in ("dobj", "oprd"):
+        governor = governor.head  # called the senator “the next Lincoln”
+    if not is_cue(governor):
+        return True  # on “Meet the Press”, watched “The Apprentice”
+    # the object of "told" or "asked" is whom they spoke to; of "shouted" or
+    # "called him", what was said
+    return root.dep_ == "dobj" and governor.lemma_.lower() in _ADDRESSEE_VERBS
 
 
 def _only_attribution_between(doc: "Doc", first: FoundQuote, second: FoundQuote) -> bool:
@@ -390,6 +441,8 @@ def _only_attribution_between(doc: "Doc", first: FoundQuote, second: FoundQuote)
     if between is None:
         return True
     words = [t for t in between if not (t.is_punct or t.is_space or t.is_quote)]
+    if any(t.i != cue.i and is_cue(t) for t in words):
+        return False  # "…,” Trump said before adding: “…”: two attributions
     lo, hi = cue.left_edge.i, cue.right_edge.i
     return len(words) <= MAX_ATTRIBUTION_WORDS and not any(t.pos_ == "VERB" and not lo <= t.i <= hi for t in words)
 

@@ -156,12 +156,18 @@ def test_an_attribution_inside_another_quote_is_not_found_twice(nlp):
     assert span.startswith("Trump was right")
 
 
-def test_two_contents_of_one_cue_are_two_quotes(nlp):
+def test_coordinated_that_clauses_of_one_cue_are_one_quote(nlp):
+    # one attribution, one quote: from the first clause to the end of the last
     text = "McConnell added that the vote proved the system works and that the Senate would return in March."
     assert found(nlp, text) == [
-        ("indirect", "the vote proved the system works", "added"),
-        ("indirect", "the Senate would return in March", "added"),
+        ("indirect", "the vote proved the system works and that the Senate would return in March", "added"),
     ]
+
+
+def test_a_that_clause_the_parser_hangs_elsewhere_still_joins_the_content(nlp):
+    text = "The treasurer took pains to say that revenue had stopped falling in March, and that it was now rising."
+    [(kind, span, cue)] = found(nlp, text)
+    assert (kind, cue) == ("indirect", "say") and span.endswith("had stopped falling in March, and that it was now rising")
 
 
 def test_a_continued_quotation_without_cue_is_a_direct_quote(nlp):
@@ -238,3 +244,169 @@ def test_line_breaks_end_sentences(nlp):
     assert PARAGRAPH_COMPONENT in nlp.pipe_names
     doc = nlp("Senate passes budget\n\nThe vote was close")
     assert [s.text.strip() for s in doc.sents] == ["Senate passes budget", "The vote was close"]
+
+
+# --------------------------------------------------------------------------
+# Rules for news archives and event-style corpora
+
+
+def test_two_apostrophes_are_one_double_quotation_mark():
+    # newspaper archives without curly quotes; three after an open single
+    # quotation: the first closes it
+    text = "''We were told, 'the vote is final,''' the mayor said. ''It was not.''"
+    assert texts(text) == ["We were told, 'the vote is final,'", "It was not."]
+    first = quotation_spans(text)[0]
+    assert (first.open, first.close) == (0, text.index(" the mayor") - 1)
+
+
+def test_two_apostrophes_quote_is_found_with_its_cue(nlp):
+    text = "''The bridge will reopen in May,'' the mayor said."
+    assert found(nlp, text) == [("direct", "The bridge will reopen in May", "said")]
+
+
+def test_a_verb_in_the_reporters_tense_ends_the_content(nlp):
+    text = "The mayor predicted that the budget would soon recover and thanked the council for its work."
+    assert found(nlp, text) == [("indirect", "the budget would soon recover", "predicted")]
+
+
+def test_a_coordinated_predicate_of_another_tense_stays_in_the_content(nlp):
+    text = "The clinic will stay open through the summer and is looking for new nurses, the spokesman said."
+    [(kind, span, cue)] = found(nlp, text)
+    assert (kind, cue) == ("indirect", "said") and span.endswith("is looking for new nurses")
+
+
+def test_a_verb_of_speech_takes_a_headline_clause_read_as_infinitive(nlp):
+    text = "Governor says raise tolls, fees to fix the bridges.\n\nThe council meets on Monday."
+    kind, span, cue = found(nlp, text)[0]
+    assert (kind, cue) == ("indirect", "says") and span.startswith("raise tolls")
+
+
+def test_an_infinitive_on_a_noun_reports_for_the_verbs_subject(nlp):
+    text = "The governor took the opportunity to warn that taxes would rise."
+    doc = nlp(text)
+    warn = next(t for t in doc if t.text == "warn")
+    assert cue_source(warn).text == "governor"
+    assert found(nlp, text) == [("indirect", "taxes would rise", "warn")]
+
+
+def test_a_gerund_after_a_preposition_shares_the_subject(nlp):
+    text = "The union leader opened the meeting by warning that the mill would close."
+    doc = nlp(text)
+    warning = next(t for t in doc if t.text == "warning")
+    assert cue_source(warning).text == "leader"
+    assert found(nlp, text) == [("indirect", "the mill would close", "warning")]
+
+
+def test_an_accusation_reports_the_accused_and_the_charge(nlp):
+    text = "The union accused the company of hiding its profits."
+    assert found(nlp, text) == [("indirect", "the company of hiding its profits", "accused")]
+
+
+def test_an_as_clause_attributes_the_clause_it_qualifies(nlp):
+    text = "However, as the Gazette has reported, several mills closed last year."
+    assert found(nlp, text) == [("indirect", "several mills closed last year", "reported")]
+
+
+def test_finding_by_looking_is_not_a_report(nlp):
+    assert found(nlp, "Searching the woods, the rangers found only one hiker.") == []
+    assert found(nlp, "The survey found broad support for the levy.") == [("indirect", "broad support for the levy", "found")]
+
+
+@pytest.mark.parametrize(
+    "text, content",
+    [
+        ("The mayor said the plan was “reckless” in its scope, which angered the council.", "the plan was “reckless” in its scope"),
+        ("The chief said the station would close early, as was the custom on holidays.", "the station would close early"),
+        ("She said that prices had peaked, and that they were now falling - though analysts disagree.", "prices had peaked, and that they were now falling"),
+    ],
+)
+def test_the_writers_aside_at_the_end_is_not_content(nlp, text, content):
+    [(kind, span, cue)] = found(nlp, text)
+    assert span == content and cue == "said"
+
+
+def test_dare_and_invite_report_their_infinitive(nlp):
+    assert found(nlp, "The mayor dared the council to cut the budget.") == [("indirect", "the council to cut the budget", "dared")]
+    assert found(nlp, "The candidate invited voters to judge his record.") == [("indirect", "voters to judge his record", "invited")]
+
+
+def test_an_appeal_reaches_its_infinitive_across_a_time_word(nlp):
+    text = "The lawmakers called on the governor Monday to veto the bill."
+    [(kind, span, cue)] = found(nlp, text)
+    assert (kind, cue) == ("indirect", "called") and span.endswith("to veto the bill")
+
+
+def test_quotations_with_another_cue_between_are_two_quotes(nlp):
+    text = "“We will not back down from this fight,” the mayor said before adding: “The city deserves better than this.”"
+    assert [span for _, span, _ in found(nlp, text)] == [
+        "We will not back down from this fight",
+        "The city deserves better than this.",
+    ]
+
+
+def test_a_quoted_name_is_neither_a_quote_nor_a_continuation(nlp):
+    text = "“We have to cut the budget now,” the governor told “Morning Report” on Friday."
+    assert found(nlp, text) == [("direct", "We have to cut the budget now", "told")]
+
+
+def test_a_so_called_phrase_is_not_a_quote(nlp):
+    assert found(nlp, "Farmers and the so- called ‘green lobby’ met in March.") == []
+
+
+def test_dare_without_an_addressee_is_courage_not_a_challenge(nlp):
+    assert found(nlp, "Few lawmakers dare to question the budget.") == []
+
+
+def test_an_as_clause_of_evidence_is_not_an_attribution(nlp):
+    text = "The mayor will keep up her visits to schools, as she has shown in recent weeks."
+    assert found(nlp, text) == []
+
+
+def test_content_interrupted_by_its_attribution_is_one_quote(nlp):
+    # the attribution interrupts the reported clause: one quote over both sides
+    text = "The letters were about many local issues, the Courier said, including parking, schools and taxes."
+    assert found(nlp, text) == [
+        ("indirect", "The letters were about many local issues, the Courier said, including parking, schools and taxes", "said")
+    ]
+    text = "Most residents, according to the survey, support the new library."
+    assert found(nlp, text) == [("indirect", "Most residents, according to the survey, support the new library", "according")]
+
+
+def test_a_time_phrase_after_the_attribution_is_not_content(nlp):
+    assert found(nlp, "The plan will fail, the mayor said on Tuesday.") == [("indirect", "The plan will fail", "said")]
+
+
+def test_a_coordinated_verb_in_the_reporters_tense_through_its_auxiliary(nlp):
+    text = "The mayor insists the city must be a place for families, and has pushed a plan of new parks."
+    assert found(nlp, text) == [("indirect", "the city must be a place for families", "insists")]
+
+
+def test_a_quoted_phrase_that_is_what_was_said_is_a_quote(nlp):
+    # the object of "shouted" is the words shouted, unlike that of "told"
+    text = "When a man in the crowd shouted, “Taxes!” the mayor laughed."
+    assert ("direct", "Taxes!", "shouted") in found(nlp, text)
+
+
+def test_a_statement_saying_reports_for_whoever_issued_it(nlp):
+    text = "The museum issued a statement saying that the exhibit would reopen in June."
+    doc = nlp(text)
+    saying = next(t for t in doc if t.text == "saying")
+    assert cue_source(saying).text == "museum"
+    assert found(nlp, text) == [("indirect", "the exhibit would reopen in June", "saying")]
+
+
+def test_a_participle_in_the_reporters_form_ends_the_content(nlp):
+    text = "The coach wrote to fans saying: “We will be back next year” and promising to rebuild the team."
+    assert ("direct", "We will be back next year", "saying") in found(nlp, text)
+
+
+def test_a_coordinated_verb_sharing_the_contents_tense_stays_in_it(nlp):
+    text = "The mayor said prices had fallen but remained “painfully high” for renters."
+    assert found(nlp, text) == [("mixed", "prices had fallen but remained “painfully high” for renters", "said")]
+
+
+def test_a_gerund_after_for_is_the_objects_act(nlp):
+    text = "The minister blames other countries for refusing to take in more people."
+    doc = nlp(text)
+    refusing = next(t for t in doc if t.text == "refusing")
+    assert cue_source(refusing) is None or cue_source(refusing).text != "minister"

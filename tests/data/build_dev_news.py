@@ -17,8 +17,9 @@ Labels are written inline, so that no offset is typed by hand:
                           quote's speaker is marked (a continued quotation)
     [text|entity]         a mention of an entity
     [text|entity>q1,q2]   a mention that is the speaker mention of q1 and q2
-    <q1|cue>              the cue of q1 (<q1,q2|cue> for a cue with two contents,
-                          "added that ... and that ...")
+    <q1|cue>              the cue of q1 (<q1,q2|cue> for a cue shared by two
+                          quotes; "said that A and that B" is one quote, as
+                          one attribution gives one quote)
 
 The type of a quote follows from its text: direct when its fragments are
 enclosed by quotation marks, mixed when it contains one, else indirect.
@@ -436,7 +437,7 @@ article(
 
 LESBOS, Greece — {q1|More than 4,000 people are living in tents built for 1,500}, [the U.N. refugee agency|unhcr>q1] <q1|said> on Monday, {q1|and many of them have no heating}.
 
-[Aid workers|aid_workers>q2] <q2|describe> {q2|conditions in the camp as the worst since 2016}. [They|aid_workers>q3,q10] <q3,q10|say> {q3|children are sleeping in wet clothes} and that {q10|cases of scabies have doubled since October}.
+[Aid workers|aid_workers>q2] <q2|describe> {q2|conditions in the camp as the worst since 2016}. [They|aid_workers>q3] <q3|say> {q3|children are sleeping in wet clothes and that cases of scabies have doubled since October}.
 
 [Fatima Nour|fatima_nour>q4], a 29-year-old teacher from Aleppo who arrived in September with her two daughters, <q4|said> {q4|she had not been told how long she would have to stay}.
 

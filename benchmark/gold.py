@@ -1,23 +1,31 @@
 """The gold set: typed documents, entities and quotes, read from and written to
 ``gold.jsonl`` (SPEC section 2), validated against their seed files.
 
-Reading uses the standard ``json`` module only, so that scoring never pays
-for importing ``datasets``; :func:`to_dataset` and :func:`from_dataset` bring
-the ``datasets`` library in when it is wanted.
+Reading uses ``orjson`` (and the standard ``json`` module to describe a line
+it refuses), so that scoring never pays for importing ``datasets``;
+:func:`to_dataset` and :func:`from_dataset` bring the ``datasets`` library in
+when it is wanted.
 
 Validation collects every problem of a file before reporting, as
 ``FILE:LINE: field: problem``; overlapping quotes are legitimate (nested
-attributions) and only produce warnings.
+attributions) and only produce warnings.  Lines are separated by ``"\n"``
+only (JSON Lines; a ``"\r"`` before it is ignored), so that a text holding
+U+2028 or U+0085, which JSON leaves unescaped, stays on its line.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+import orjson
 
 from benchmark.errors import InputError, InputErrors
 
@@ -164,42 +172,110 @@ def validate_gold(path: str | os.PathLike = DEFAULT_GOLD, *, check_source: bool 
         return ValidationReport([InputError(path_str, 0, "file", "no such file")], [], None)
     if p.is_dir():
         return ValidationReport([InputError(path_str, 0, "file", "is a folder, not a gold .jsonl file")], [], None)
-    raw = p.read_bytes()
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return ValidationReport([InputError(path_str, 0, "file", f"not UTF-8 ({exc.reason} at byte {exc.start})")], [], None)
 
     checker = _Checker(path_str, p.parent, check_source)
     documents: list[Document] = []
     seen_doc_ids: dict[str, int] = {}
-    for line_no, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            checker.error(line_no, "json", f"not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        doc = checker.document(line_no, obj)
-        if doc is None:
-            continue
-        if doc.doc_id in seen_doc_ids:
-            checker.error(line_no, "doc_id", f"duplicate doc_id {doc.doc_id!r} (first on line {seen_doc_ids[doc.doc_id]})")
-        else:
-            seen_doc_ids[doc.doc_id] = line_no
-        documents.append(doc)
-    gold = GoldSet(documents, path_str, hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256()
+    # The file is read one line at a time, so that a large gold set is held
+    # in memory once, as objects, not also as bytes and as text.
+    with open(p, "rb") as fh, _cyclic_gc_paused():
+        for line_no, line in enumerate(fh, start=1):
+            digest.update(line)
+            if line_no == 1 and line.startswith(_BOM):
+                line = line[len(_BOM):]
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                obj = doc = None
+            else:
+                doc = checker.clean_document(obj)
+            if doc is not None:
+                doc = checker.accept(line_no, obj, doc)
+            else:
+                # Something is unusual: the careful check says what, on the
+                # objects of the json module (orjson refuses NaN and lone
+                # surrogates and reads integers past 64 bits as floats).
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return _not_utf8(path_str, p)
+                text = text.removesuffix("\n").removesuffix("\r")
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    checker.error(line_no, "json", f"not valid JSON ({exc.msg} at column {exc.colno})")
+                    continue
+                doc = checker.document(line_no, obj)
+            if doc is None:
+                continue
+            if doc.doc_id in seen_doc_ids:
+                checker.error(line_no, "doc_id", f"duplicate doc_id {doc.doc_id!r} (first on line {seen_doc_ids[doc.doc_id]})")
+            else:
+                seen_doc_ids[doc.doc_id] = line_no
+            documents.append(doc)
+    gold = GoldSet(documents, path_str, digest.hexdigest())
     return ValidationReport(checker.errors, checker.warnings, None if checker.errors else gold)
+
+
+_BOM = "\ufeff".encode("utf-8")
+
+
+def _not_utf8(path_str: str, p: Path) -> ValidationReport:
+    """The report on a file that is not UTF-8: that alone, as nothing else can be read."""
+    try:
+        p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ValidationReport([InputError(path_str, 0, "file", f"not UTF-8 ({exc.reason} at byte {exc.start})")], [], None)
+    raise AssertionError("a line that is not UTF-8 in a file that is")  # pragma: no cover
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Reading builds hundreds of thousands of small objects and no reference
+    cycles; the cyclic collector would only rescan them, again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_START_END = attrgetter("start", "end")
+_QUOTE_TYPES = {t: t for t in QUOTE_TYPES}
+_OFFSET_TABLE_SIZE = 1 << 16  # offsets of longer texts are kept as they come
+
+
+class _AsGiven:
+    def __getitem__(self, value: int) -> int:
+        return value
+
+
+_AS_GIVEN = _AsGiven()
+_ENTITY_KINDS = {k: k for k in ENTITY_KINDS}
+_DOCUMENT_FIELDS = frozenset(("doc_id", "source", "text", "entities", "quotes"))
+_SOURCE_CACHE_SIZE = 16
+
+
 class _Checker:
     """Turns one JSON object per line into a :class:`Document`, collecting
-    every problem it finds instead of stopping at the first."""
+    every problem it finds instead of stopping at the first.
+
+    :meth:`document` is the definition: it checks field by field and says
+    precisely what is wrong.  :meth:`clean_document` accepts, at a fraction
+    of the cost, a document in which nothing is wrong or unusual, and builds
+    it; it returns None for anything else, which :meth:`document` then
+    describes.  It only ever accepts what :meth:`document` accepts, builds
+    the same objects, and leaves the checks that may warn, and the source
+    check, to :meth:`accept`, which both share."""
 
     def __init__(self, path: str, folder: Path, check_source: bool):
         self.path = path
@@ -208,6 +284,11 @@ class _Checker:
         self.errors: list[InputError] = []
         self.warnings: list[InputError] = []
         self.entity_names: dict[str, tuple[str, int]] = {}
+        self._bases = (Path.cwd(), folder, folder.parent)
+        self._folder_exists: dict[tuple[int, str], bool] = {}
+        self._source_texts: dict[Path, str | None] = {}
+        self._strings: dict[str, str] = {}
+        self._offsets: list[int] = []  # offset[i] is i: one int object per value
 
     def error(self, line: int, fieldname: str, problem: str) -> None:
         self.errors.append(InputError(self.path, line, fieldname, problem))
@@ -276,9 +357,7 @@ class _Checker:
         text = self._string(line, obj, "text", "")
         if text is None:
             return None
-        for key in obj:
-            if key not in ("doc_id", "source", "text", "entities", "quotes"):
-                self.warn(line, key, "unknown field, ignored")
+        self._warn_unknown_fields(line, obj)
         if source is not None and self.check_source:
             self._check_source(line, source, text)
 
@@ -289,23 +368,45 @@ class _Checker:
         return Document(doc_id, source or "", text, entities, quotes)
 
     def _check_source(self, line: int, source: str, text: str) -> None:
-        for base in (Path.cwd(), self.folder, self.folder.parent):
-            candidate = base / source
-            if candidate.is_file():
-                try:
-                    on_disk = candidate.read_bytes().decode("utf-8")
-                except UnicodeDecodeError:
-                    self.error(line, "source", f"{candidate} is not UTF-8")
-                    return
-                if on_disk != text:
-                    where = next((i for i, (a, b) in enumerate(zip(on_disk, text)) if a != b), min(len(on_disk), len(text)))
-                    self.error(
-                        line,
-                        "text",
-                        f"differs from source file {candidate} at character {where} "
-                        f"(file has {len(on_disk)} characters, text has {len(text)})",
-                    )
-                return
+        candidate = self._source_file(source)
+        if candidate is None:
+            return
+        on_disk = self._source_texts.get(candidate, "")
+        if on_disk == "":  # not read yet (a source file is never empty: text is not)
+            try:
+                on_disk = candidate.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                on_disk = None
+            if len(self._source_texts) >= _SOURCE_CACHE_SIZE:
+                self._source_texts.clear()
+            self._source_texts[candidate] = on_disk
+        if on_disk is None:
+            self.error(line, "source", f"{candidate} is not UTF-8")
+            return
+        if on_disk != text:
+            where = next((i for i, (a, b) in enumerate(zip(on_disk, text)) if a != b), min(len(on_disk), len(text)))
+            self.error(
+                line,
+                "text",
+                f"differs from source file {candidate} at character {where} "
+                f"(file has {len(on_disk)} characters, text has {len(text)})",
+            )
+
+    def _source_file(self, source: str) -> Path | None:
+        """The file ``source`` names, relative to the current folder, the gold
+        file's folder or its parent (the first that has it); None if none does."""
+        # Most documents of a large set name files in a few folders, or none
+        # that exists: a folder that does not exist is looked up only once.
+        folder = os.path.dirname(os.path.normpath(source))
+        for b, base in enumerate(self._bases):
+            exists = self._folder_exists.get((b, folder))
+            if exists is None:
+                exists = self._folder_exists[(b, folder)] = (base / folder).is_dir()
+            if exists:
+                candidate = base / source
+                if candidate.is_file():
+                    return candidate
+        return None
 
     def _entities(self, line: int, value: Any, text: str) -> list[Entity]:
         if value is None:
@@ -345,19 +446,27 @@ class _Checker:
                         mentions.append(span)
             if eid is not None and name is not None:
                 entities.append(Entity(eid, name, kind or "other", list(aliases), mentions))
-                if eid in self.entity_names and self.entity_names[eid][0] != name:
-                    other_name, other_line = self.entity_names[eid]
-                    self.warn(line, f"{where}name", f"entity {eid!r} is named {name!r} here but {other_name!r} on line {other_line}")
-                self.entity_names.setdefault(eid, (name, line))
+                self._remember_entity_name(line, i, eid, name)
         self._warn_shared_mentions(line, entities, text)
         return entities
+
+    def _remember_entity_name(self, line: int, index: int, eid: str, name: str) -> None:
+        """Warn when entity ``eid`` (``entities[index]`` of this line) was
+        named differently on an earlier line."""
+        known = self.entity_names.get(eid)
+        if known is None:
+            self.entity_names[eid] = (name, line)
+        elif known[0] != name:
+            self.warn(line, f"entities[{index}].name", f"entity {eid!r} is named {name!r} here but {known[0]!r} on line {known[1]}")
 
     def _warn_shared_mentions(self, line: int, entities: list[Entity], text: str) -> None:
         # A predicted speaker span is credited to the entity whose mention it
         # overlaps: mentions shared by two entities make that ambiguous.
-        spans = sorted((m.start, m.end, e.id) for e in entities for m in e.mentions)
+        spans = sorted([(m.start, m.end, e.id) for e in entities for m in e.mentions])
+        n_spans = len(spans)
         for i, (start, end, eid) in enumerate(spans):
-            for other_start, other_end, other_id in spans[i + 1:]:
+            for j in range(i + 1, n_spans):
+                other_start, other_end, other_id = spans[j]
                 if other_start >= end:
                     break
                 if other_id != eid:
@@ -453,13 +562,182 @@ class _Checker:
                 self.warn(line, f"{where}type", "mixed quote contains no quotation mark")
             if len(self.errors) == n_before and qid is not None and span is not None and qtype is not None:
                 quotes.append(Quote(qid, span.start, span.end, qtype, speaker, mention, cue, fragments))
-        ordered = sorted(quotes, key=lambda q: (q.start, q.end))
+        self._warn_overlapping_quotes(line, quotes)
+        return quotes
+
+    def _warn_overlapping_quotes(self, line: int, quotes: list[Quote]) -> None:
+        ordered = sorted(quotes, key=_START_END)
+        n_quotes = len(ordered)
         for a_index, a in enumerate(ordered):
-            for b in ordered[a_index + 1:]:
+            for b_index in range(a_index + 1, n_quotes):
+                b = ordered[b_index]
                 if b.start >= a.end:
                     break
                 self.warn(line, f"quotes({a.id},{b.id})", f"quotes overlap ({a.start}-{a.end} and {b.start}-{b.end})")
-        return quotes
+
+    # -- the fast path ----------------------------------------------------------
+
+    def _warn_unknown_fields(self, line: int, obj: dict) -> None:
+        if len(obj) > len(_DOCUMENT_FIELDS) or obj.keys() != _DOCUMENT_FIELDS:
+            for key in obj:
+                if key not in _DOCUMENT_FIELDS:
+                    self.warn(line, key, "unknown field, ignored")
+
+    def accept(self, line: int, obj: dict, doc: Document) -> Document | None:
+        """The checks of :meth:`document` that :meth:`clean_document` leaves
+        out, on a document it built from ``obj``: the source file, and the
+        warnings about unknown fields, entity names, shared mentions and
+        overlapping quotes."""
+        self._warn_unknown_fields(line, obj)
+        n_before = len(self.errors)
+        if self.check_source:
+            self._check_source(line, doc.source, doc.text)
+        known_names = self.entity_names
+        for i, entity in enumerate(doc.entities):
+            known = known_names.get(entity.id)
+            if known is None or known[0] != entity.name:  # else: nothing to remember or say
+                self._remember_entity_name(line, i, entity.id, entity.name)
+        self._warn_shared_mentions(line, doc.entities, doc.text)
+        self._warn_overlapping_quotes(line, doc.quotes)
+        return None if len(self.errors) > n_before else doc
+
+    def clean_document(self, obj: Any) -> Document | None:
+        """The document, when :meth:`document` would find nothing wrong in it
+        and warn about nothing but what :meth:`accept` checks; else None.
+        Types are tested exactly (``type(x) is int``: no bool, no float).
+
+        Ids, names, kinds and types recur across a gold set (the same person
+        in many articles, q01 in every one), and so do offsets (in CPython an
+        int above 256 is an object of its own): each distinct value is kept
+        once, which saves a third of the memory of the objects of a large set."""
+        if type(obj) is not dict or not obj.keys() >= _DOCUMENT_FIELDS:
+            return None
+        intern = self._strings.setdefault
+        doc_id, source, text, entity_list, quote_list = obj["doc_id"], obj["source"], obj["text"], obj["entities"], obj["quotes"]
+        if not (type(doc_id) is str and type(source) is str and type(text) is str and doc_id and source and text):
+            return None
+        if type(entity_list) is not list or type(quote_list) is not list:
+            return None
+        n = len(text)
+        offset = self._offsets
+        if len(offset) <= n:
+            if n < _OFFSET_TABLE_SIZE:
+                offset.extend(range(len(offset), n + 1))
+            else:
+                offset = _AS_GIVEN
+        entities: list[Entity] = []
+        mentions_of: dict[str, dict[tuple[int, int], Span]] = {}  # entity id -> its mentions by offsets
+        for raw in entity_list:
+            if type(raw) is not dict:
+                return None
+            eid, name, kind = raw.get("id"), raw.get("name"), raw.get("kind")
+            if not (type(eid) is str and type(name) is str and type(kind) is str and eid and name) or eid in mentions_of:
+                return None
+            kind = _ENTITY_KINDS.get(kind)  # the one copy of the string, or None
+            aliases = raw["aliases"] if "aliases" in raw else []
+            if kind is None or type(aliases) is not list:
+                return None
+            for alias in aliases:
+                if type(alias) is not str or not alias:
+                    return None
+            if aliases:
+                aliases = [intern(alias, alias) for alias in aliases]
+            mention_list = raw["mentions"] if "mentions" in raw else []
+            if type(mention_list) is not list:
+                return None
+            mentions: list[Span] = []
+            by_offsets: dict[tuple[int, int], Span] = {}
+            for m in mention_list:
+                if type(m) is not dict:
+                    return None
+                start, end = m.get("start"), m.get("end")
+                if not (type(start) is int and type(end) is int and 0 <= start < end <= n):
+                    return None
+                span = by_offsets.get((start, end))
+                if span is None:
+                    span = by_offsets[(start, end)] = Span(offset[start], offset[end])
+                mentions.append(span)
+            eid = intern(eid, eid)
+            mentions_of[eid] = by_offsets
+            entities.append(Entity(eid, intern(name, name), kind, aliases, mentions))
+
+        quotes: list[Quote] = []
+        seen: set[str] = set()
+        for raw in quote_list:
+            if type(raw) is not dict:
+                return None
+            qid, start, end, qtype = raw.get("id"), raw.get("start"), raw.get("end"), raw.get("type")
+            if not (type(qid) is str and qid and qid not in seen and type(qtype) is str):
+                return None
+            qtype = _QUOTE_TYPES.get(qtype)
+            if qtype is None:
+                return None
+            if not (type(start) is int and type(end) is int and 0 <= start < end <= n) or "speaker" not in raw:
+                return None
+            seen.add(qid)
+            speaker = raw["speaker"]
+            mention = raw.get("speaker_mention")
+            if speaker is None:
+                if mention is not None:
+                    return None
+            else:
+                if type(speaker) is not str:
+                    return None
+                by_offsets = mentions_of.get(speaker)
+                if by_offsets is None:
+                    return None
+                speaker = intern(speaker, speaker)  # the entity's own id, kept above
+                if mention is not None:
+                    if type(mention) is not dict:
+                        return None
+                    m_start, m_end = mention.get("start"), mention.get("end")
+                    # exact types first: True and 1.0 would find the mention (1, ...)
+                    if type(m_start) is not int or type(m_end) is not int:
+                        return None
+                    mention = by_offsets.get((m_start, m_end))  # the Span object itself
+                    if mention is None:
+                        return None
+            cue = raw.get("cue")
+            if cue is not None:
+                if type(cue) is not dict:
+                    return None
+                cue_start, cue_end = cue.get("start"), cue.get("end")
+                if not (type(cue_start) is int and type(cue_end) is int and 0 <= cue_start < cue_end <= n):
+                    return None
+                cue = Span(offset[cue_start], offset[cue_end])
+            fragments: list[Span] | None = None
+            parts: Any = ((start, end),)
+            fragment_list = raw.get("fragments")
+            if fragment_list is not None:
+                if type(fragment_list) is not list or not fragment_list:
+                    return None
+                fragments = []
+                previous_end = start
+                for fragment in fragment_list:
+                    if type(fragment) is not dict:
+                        return None
+                    f_start, f_end = fragment.get("start"), fragment.get("end")
+                    # inside the quote, in text order, not overlapping
+                    if not (type(f_start) is int and type(f_end) is int and previous_end <= f_start < f_end <= end):
+                        return None
+                    fragments.append(Span(offset[f_start], offset[f_end]))
+                    previous_end = f_end
+                if fragments[0].start != start or previous_end != end:
+                    return None
+                parts = [(f.start, f.end) for f in fragments]
+            if qtype == "direct":
+                for part_start, part_end in parts:
+                    if part_start == 0 or text[part_start - 1] not in OPENING_MARKS:
+                        return None
+                    close = part_end
+                    while close < n and text[close] in JOINING_PUNCTUATION:
+                        close += 1
+                    if close == n or text[close] not in CLOSING_MARKS:
+                        return None
+            elif qtype == "mixed" and QUOTE_MARKS.isdisjoint(text[start:end]):
+                return None  # a warning: document() gives it
+            quotes.append(Quote(intern(qid, qid), offset[start], offset[end], qtype, speaker, mention, cue, fragments))
+        return Document(doc_id, source, text, entities, quotes)
 
 
 # --------------------------------------------------------------------------

@@ -86,7 +86,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain, count, repeat
+from operator import attrgetter, is_not
 from typing import Any
 
 import numpy as np
@@ -101,6 +103,12 @@ MATCH_MODES = ("overlap", "exact")
 SPEAKER_MODES = ("entity", "mention", "name")
 UNRESOLVED = "<unresolved>"
 CI_LEVEL = 0.95
+
+_DOC_ID, _TEXT, _ENTITIES, _QUOTES = attrgetter("doc_id"), attrgetter("text"), attrgetter("entities"), attrgetter("quotes")
+_ID, _NAME, _MENTIONS, _START, _END = attrgetter("id"), attrgetter("name"), attrgetter("mentions"), attrgetter("start"), attrgetter("end")
+_SPEAKER, _TYPE, _SPEAKER_MENTION, _FRAGMENTS = attrgetter("speaker"), attrgetter("type"), attrgetter("speaker_mention"), attrgetter("fragments")
+
+_PAIR_BLOCK = 1 << 17  # spans per block in _overlapping_pairs
 
 # Codes of a name resolution; entity indices are >= 0.
 _ABSTAIN = -1
@@ -119,66 +127,55 @@ class _GoldIndex:
     never overlap and every overlap test runs once over the whole set."""
 
     def __init__(self, gold: GoldSet):
+        # Columns are read with map() and attrgetter, which run in C: the
+        # index is built once per score, over every quote and mention.
         documents = gold.documents
-        self.n_documents = len(documents)
-        self.doc_ids = [d.doc_id for d in documents]
+        self.n_documents = n_documents = len(documents)
+        self.doc_ids = list(map(_DOC_ID, documents))
         self.doc_index = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
-        lengths = np.array([len(d.text) for d in documents], dtype=np.int64)
+        lengths = np.fromiter(map(len, map(_TEXT, documents)), np.int64, n_documents)
         self.base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
         self.documents = documents
+        doc_numbers = np.arange(n_documents, dtype=np.int64)
 
         # entities: ids are global, names are looked up per document
-        self.entity_ids: list[str] = []
-        self.entity_names: list[str] = []
-        entity_index: dict[str, int] = {}
-        self.alias_map: list[dict[str, tuple[int, ...]]] = []  # normalised alias or name -> entities
-        self.name_map: list[dict[str, tuple[int, ...]]] = []  # normalised name -> entities
-        self.doc_entity_name: dict[tuple[int, int], str] = {}  # (document, entity) -> normalised name
-        m_start, m_end, m_entity = [], [], []
-        for d, doc in enumerate(documents):
-            base = int(self.base[d])
-            aliases: dict[str, set[int]] = {}
-            names: dict[str, set[int]] = {}
-            for entity in doc.entities:
-                e = entity_index.get(entity.id)
-                if e is None:
-                    e = entity_index[entity.id] = len(self.entity_ids)
-                    self.entity_ids.append(entity.id)
-                    self.entity_names.append(entity.name)
-                normalised_name = normalize_name(entity.name)
-                self.doc_entity_name[(d, e)] = normalised_name
-                names.setdefault(normalised_name, set()).add(e)
-                for alias in (entity.name, *entity.aliases):
-                    if key := normalize_name(alias):
-                        aliases.setdefault(key, set()).add(e)
-                m_start += [base + m.start for m in entity.mentions]
-                m_end += [base + m.end for m in entity.mentions]
-                m_entity += [e] * len(entity.mentions)
-            self.alias_map.append({k: tuple(sorted(v)) for k, v in aliases.items()})
-            self.name_map.append({k: tuple(sorted(v)) for k, v in names.items()})
+        per_document = list(map(_ENTITIES, documents))
+        self._entities = entities = list(chain.from_iterable(per_document))
+        entity_doc = np.repeat(doc_numbers, np.fromiter(map(len, per_document), np.int64, n_documents))
+        self._entity_doc = entity_doc
+        ids = list(map(_ID, entities))
+        entity_index = {entity_id: e for e, entity_id in enumerate(dict.fromkeys(ids))}
+        self._row_entity = np.fromiter(map(entity_index.__getitem__, ids), np.int64, len(ids))
+        self.entity_ids = list(entity_index)
+        first_name = dict(zip(reversed(ids), map(_NAME, reversed(entities))))
+        self.entity_names = list(map(first_name.__getitem__, self.entity_ids))
         self.n_entities = len(self.entity_ids)
-        self.m_start = np.array(m_start, dtype=np.int64)
-        self.m_end = np.array(m_end, dtype=np.int64)
-        self.m_entity = np.array(m_entity, dtype=np.int64)
+        self._name_tables: dict[bool, tuple] = {}
+        mention_lists = list(map(_MENTIONS, entities))
+        mentions = list(chain.from_iterable(mention_lists))
+        mention_row = np.repeat(np.arange(len(entities), dtype=np.int64), np.fromiter(map(len, mention_lists), np.int64, len(entities)))
+        mention_base = self.base[entity_doc][mention_row]
+        self.m_start = np.fromiter(map(_START, mentions), np.int64, len(mentions)) + mention_base
+        self.m_end = np.fromiter(map(_END, mentions), np.int64, len(mentions)) + mention_base
+        self.m_entity = self._row_entity[mention_row]
 
         # quotes, in gold order
-        quotes = [q for d in documents for q in d.quotes]
-        self.n_quotes = len(quotes)
-        self.q_doc = np.repeat(np.arange(len(documents)), [len(d.quotes) for d in documents]).astype(np.int64)
+        per_document = list(map(_QUOTES, documents))
+        quotes = list(chain.from_iterable(per_document))
+        self.n_quotes = n = len(quotes)
+        self.q_doc = np.repeat(doc_numbers, np.fromiter(map(len, per_document), np.int64, n_documents))
         q_base = self.base[self.q_doc]
-        self.quote_ids = [q.id for q in quotes]
-        self.q_start = np.array([q.start for q in quotes], dtype=np.int64) + q_base
-        self.q_end = np.array([q.end for q in quotes], dtype=np.int64) + q_base
-        self.q_speaker = np.array([-1 if (s := q.speaker) is None else entity_index[s] for q in quotes], dtype=np.int64)
+        self.quote_ids = list(map(_ID, quotes))
+        self.q_start = np.fromiter(map(_START, quotes), np.int64, n) + q_base
+        self.q_end = np.fromiter(map(_END, quotes), np.int64, n) + q_base
+        # a valid gold set names only known entities; None, no entity, is -1
+        self.q_speaker = np.fromiter(map(entity_index.get, map(_SPEAKER, quotes), repeat(-1)), np.int64, n)
         type_index = {t: i for i, t in enumerate(QUOTE_TYPES)}
-        self.q_type = np.array([type_index[q.type] for q in quotes], dtype=np.int64)
-        mentions = [q.speaker_mention for q in quotes]
-        has_mention = np.array([m is not None for m in mentions], dtype=bool)
-        self.q_mention_start = np.where(has_mention, np.array([m.start if m else 0 for m in mentions], dtype=np.int64) + q_base, -1)
-        self.q_mention_end = np.where(has_mention, np.array([m.end if m else 0 for m in mentions], dtype=np.int64) + q_base, -1)
+        self.q_type = np.fromiter(map(type_index.__getitem__, map(_TYPE, quotes)), np.int64, n)
+        self._quotes, self._q_base = quotes, q_base
 
         # the pieces that make up each quote's content: its fragments, or its span
-        fragmented = [(k, q.fragments) for k, q in enumerate(quotes) if q.fragments]
+        fragmented = [(k, fragments) for k, fragments in enumerate(map(_FRAGMENTS, quotes)) if fragments]
         self.has_fragments = bool(fragmented)
         if not fragmented:
             self.p_start, self.p_end = self.q_start, self.q_end
@@ -195,11 +192,83 @@ class _GoldIndex:
             self.p_quote = np.concatenate((np.flatnonzero(whole), f_quote))
             self.q_len = np.bincount(self.p_quote, weights=self.p_end - self.p_start, minlength=self.n_quotes).astype(np.int64)
 
+    @cached_property
+    def q_mention(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end of each gold quote's speaker mention (-1: none)."""
+        speaker_mentions = list(map(_SPEAKER_MENTION, self._quotes))
+        has_mention = np.fromiter(map(is_not, speaker_mentions, repeat(None)), bool, self.n_quotes)
+        start = np.array([m.start if m else 0 for m in speaker_mentions], dtype=np.int64) + self._q_base
+        end = np.array([m.end if m else 0 for m in speaker_mentions], dtype=np.int64) + self._q_base
+        return np.where(has_mention, start, -1), np.where(has_mention, end, -1)
+
+    @cached_property
+    def doc_entity_name(self) -> dict[tuple[int, int], str]:
+        """(document, entity) -> the entity's normalised name there."""
+        return {
+            (d, e): normalize_name(entity.name)
+            for d, entity, e in zip(self._entity_doc.tolist(), self._entities, self._row_entity.tolist())
+        }
+
+    def name_codes(self, doc: np.ndarray, speakers: list[str | None], *, aliases: bool) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Per prediction (document, speaker): the one entity of its document
+        whose normalised name (and, with ``aliases``, alias) equals the
+        speaker's normalised name, else ``_NO_MATCH``, ``_AMBIGUOUS`` or
+        ``_ABSTAIN`` (speaker None); and the candidates of each ambiguous one."""
+        table = self._name_tables.get(aliases)
+        if table is None:
+            table = self._name_tables[aliases] = self._name_table(aliases)
+        vocabulary, width, keys, entities = table
+        codes = np.full(len(speakers), _ABSTAIN, dtype=np.int64)
+        named = np.flatnonzero(np.fromiter(map(is_not, speakers, repeat(None)), bool, len(speakers)))
+        if len(named) == 0:
+            return codes, {}
+        given = [speakers[k] for k in named.tolist()]
+        word = np.fromiter(map(vocabulary.get, _normalized(given), repeat(-1)), np.int64, len(given))
+        # a name in no entity's vocabulary gets key d * width - 1, which no entity row has
+        key = doc[named] * width + word
+        low = np.searchsorted(keys, key, side="left")
+        high = np.searchsorted(keys, key, side="right")
+        found = high - low
+        codes[named] = np.where(found == 1, entities[np.minimum(low, len(entities) - 1)] if len(entities) else 0,
+                                np.where(found == 0, _NO_MATCH, _AMBIGUOUS))
+        candidates = {int(named[i]): entities[low[i]:high[i]] for i in np.flatnonzero(found > 1).tolist()}
+        return codes, candidates
+
+    def _name_table(self, aliases: bool) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
+        """(vocabulary of normalised names, key width, sorted keys d * width +
+        word, their entities), one row per distinct (document, name, entity)."""
+        entities = self._entities
+        if aliases:
+            per_entity = [(entity.name, *entity.aliases) for entity in entities]
+        else:
+            per_entity = [(entity.name,) for entity in entities]
+        counts = np.fromiter(map(len, per_entity), np.int64, len(per_entity))
+        normalized = _normalized(list(chain.from_iterable(per_entity)))
+        vocabulary: dict[str, int] = {}
+        word = np.fromiter(map(vocabulary.setdefault, normalized, count()), np.int64, len(normalized))
+        width = len(normalized) + 1
+        row_doc = np.repeat(self._entity_doc, counts)
+        row_entity = np.repeat(self._row_entity, counts)
+        keep = np.ones(len(normalized), dtype=bool)
+        if aliases:  # an alias that normalises to nothing names nobody
+            keep = np.fromiter(map(bool, normalized), bool, len(normalized))
+        keys, row_entity = row_doc[keep] * width + word[keep], row_entity[keep]
+        order = np.lexsort((row_entity, keys))
+        keys, row_entity = keys[order], row_entity[order]
+        distinct = np.ones(len(keys), dtype=bool)
+        distinct[1:] = (keys[1:] != keys[:-1]) | (row_entity[1:] != row_entity[:-1])
+        return vocabulary, width, keys[distinct], row_entity[distinct]
 
     @property
     def text(self) -> str:
         """All texts on the global axis (the separators are never inside a span)."""
         return "\n".join(d.text for d in self.documents)
+
+
+def _normalized(names: list[str]) -> list[str]:
+    """normalize_name of each name, computed once per distinct name."""
+    distinct = {name: normalize_name(name) for name in dict.fromkeys(names)}
+    return list(map(distinct.__getitem__, names))
 
 
 # --------------------------------------------------------------------------
@@ -220,18 +289,25 @@ def _overlapping_pairs(a_start, a_end, b_start, b_end):
     order = np.argsort(b_start, kind="stable")
     bs, be = b_start[order], b_end[order]
     longest = int((b_end - b_start).max())
-    lo = np.searchsorted(bs, a_start - longest + 1, side="left")
-    hi = np.searchsorted(bs, a_end, side="left")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    if total == 0:
+    found = []
+    # in blocks of ``a``, so that the candidate arrays stay small on a large set
+    for first in range(0, len(a_start), _PAIR_BLOCK):
+        starts, ends = a_start[first:first + _PAIR_BLOCK], a_end[first:first + _PAIR_BLOCK]
+        lo = np.searchsorted(bs, starts - longest + 1, side="left")
+        hi = np.searchsorted(bs, ends, side="left")
+        counts = np.maximum(hi - lo, 0)
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        i = np.repeat(np.arange(len(starts)), counts)
+        offsets = np.cumsum(counts) - counts
+        j = np.arange(total) - np.repeat(offsets, counts) + np.repeat(lo, counts)
+        shared = np.minimum(ends[i], be[j]) - np.maximum(starts[i], bs[j])
+        keep = shared > 0
+        found.append((i[keep] + first, order[j[keep]], shared[keep]))
+    if not found:
         return empty, empty, empty
-    i = np.repeat(np.arange(len(a_start)), counts)
-    offsets = np.cumsum(counts) - counts
-    j = np.arange(total) - np.repeat(offsets, counts) + np.repeat(lo, counts)
-    shared = np.minimum(a_end[i], be[j]) - np.maximum(a_start[i], bs[j])
-    keep = shared > 0
-    return i[keep], order[j[keep]], shared[keep]
+    return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
 @lru_cache(maxsize=4096)
@@ -365,7 +441,7 @@ def _span_entities(index: _GoldIndex, start: np.ndarray, end: np.ndarray) -> np.
 def _resolve(
     index: _GoldIndex,
     speaker_match: str,
-    doc: list[int],
+    doc: np.ndarray,
     speakers: list[str | None],
     span_entity: np.ndarray,
     paired: np.ndarray,
@@ -378,8 +454,9 @@ def _resolve(
     unresolved = index.n_entities
     gold_speaker = np.where(paired >= 0, index.q_speaker[np.maximum(paired, 0)], -1)
     if speaker_match == "mention":
-        gold_mention_start = np.where(paired >= 0, index.q_mention_start[np.maximum(paired, 0)], -1)
-        gold_mention_end = np.where(paired >= 0, index.q_mention_end[np.maximum(paired, 0)], -1)
+        q_mention_start, q_mention_end = index.q_mention
+        gold_mention_start = np.where(paired >= 0, q_mention_start[np.maximum(paired, 0)], -1)
+        gold_mention_end = np.where(paired >= 0, q_mention_end[np.maximum(paired, 0)], -1)
         abstains = np.array([s is None for s in speakers], dtype=bool)
         correct = (
             ~abstains
@@ -393,31 +470,14 @@ def _resolve(
         resolved[abstains] = _ABSTAIN
         return resolved, correct
 
-    lookup = index.alias_map if speaker_match == "entity" else index.name_map
-    cache: dict[tuple[int, str], int] = {}
-    candidates: dict[tuple[int, str], tuple[int, ...]] = {}
-    codes = [0] * n
-    for k, (d, speaker) in enumerate(zip(doc, speakers)):
-        if speaker is None:
-            codes[k] = _ABSTAIN
-            continue
-        key = (d, speaker)
-        code = cache.get(key)
-        if code is None:
-            found = lookup[d].get(normalize_name(speaker), ())
-            code = found[0] if len(found) == 1 else (_NO_MATCH if not found else _AMBIGUOUS)
-            if code == _AMBIGUOUS:
-                candidates[key] = found
-            cache[key] = code
-        codes[k] = code
-    by_name = np.array(codes, dtype=np.int64)
+    by_name, candidates = index.name_codes(doc, speakers, aliases=speaker_match == "entity")
 
     if speaker_match == "name":
         resolved = np.where(by_name >= 0, by_name, np.where(by_name == _ABSTAIN, _ABSTAIN, unresolved))
         # correct: the normalised name is the gold speaker's normalised name in this document
         correct = np.zeros(n, dtype=bool)
         for k in np.flatnonzero((gold_speaker >= 0) & (by_name != _ABSTAIN) & (by_name != gold_speaker)).tolist():
-            if normalize_name(speakers[k]) == index.doc_entity_name[(doc[k], int(gold_speaker[k]))]:
+            if normalize_name(speakers[k]) == index.doc_entity_name[(int(doc[k]), int(gold_speaker[k]))]:
                 correct[k] = True
         correct |= (gold_speaker >= 0) & (by_name == gold_speaker)
         resolved[correct] = gold_speaker[correct]
@@ -426,8 +486,7 @@ def _resolve(
     # entity: the name decides when it names one entity, the span otherwise
     resolved = np.where(by_name >= 0, by_name, np.where(span_entity >= 0, span_entity, unresolved))
     resolved[by_name == _ABSTAIN] = _ABSTAIN
-    for k in np.flatnonzero(by_name == _AMBIGUOUS).tolist():
-        among = candidates[(doc[k], speakers[k])]
+    for k, among in candidates.items():
         resolved[k] = span_entity[k] if span_entity[k] in among else unresolved
     correct = (gold_speaker >= 0) & (resolved == gold_speaker)
     return resolved, correct
@@ -494,7 +553,7 @@ class _Outcome:
     """Every prediction, in canonical order (end-to-end: by position; the
     file's order otherwise), with what scoring made of it."""
 
-    doc: list[int]  # document index
+    doc: np.ndarray  # document index
     speakers: list[str | None]
     lines: list[int]
     local_start: np.ndarray | None  # end-to-end: offsets in the document
@@ -535,7 +594,7 @@ def _pair(index: _GoldIndex, gold: GoldSet, predictions: Predictions, match: str
         if paired is None:
             positions = quote_positions(gold)
             paired = np.array([positions[key] for key in zip(doc_ids, columns["quote_id"])], dtype=np.int64)
-    return _Outcome(doc.tolist(), speakers, lines, local_start, local_end, start, end, speaker_start, speaker_end, paired)
+    return _Outcome(doc, speakers, lines, local_start, local_end, start, end, speaker_start, speaker_end, paired)
 
 
 def score(
@@ -636,19 +695,13 @@ def _speaker_figures(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray
     precision, recall, f1 = _prf(tp, predicted, gold_count)
     ids = index.entity_ids + [UNRESOLVED]
     names = index.entity_names + ["(names matching no entity)"]
-    shown = sorted(np.flatnonzero((gold_count > 0) | (predicted > 0)).tolist(), key=lambda e: (-int(gold_count[e]), ids[e]))
+    support = gold_count.tolist()
+    shown = sorted(np.flatnonzero((gold_count > 0) | (predicted > 0)).tolist(), key=lambda e: (-support[e], ids[e]))
     per_speaker = [
-        {
-            "speaker": ids[e],
-            "name": names[e],
-            "precision": float(precision[e]),
-            "recall": float(recall[e]),
-            "f1": float(f1[e]),
-            "tp": int(tp[e]),
-            "predicted": int(predicted[e]),
-            "gold": int(gold_count[e]),
-        }
-        for e in shown
+        {"speaker": ids[e], "name": names[e], "precision": p, "recall": r, "f1": f, "tp": t, "predicted": k, "gold": support[e]}
+        for e, p, r, f, t, k in zip(
+            shown, *(values[shown].tolist() for values in (precision, recall, f1, tp, predicted))
+        )
     ]
     micro_counts = {"tp": int(tp.sum()), "predicted": int(active.sum()), "gold": int(has_speaker.sum())}
     micro = dict(zip(("precision", "recall", "f1"), map(float, _prf(*micro_counts.values()))), **micro_counts)
@@ -665,7 +718,7 @@ def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarra
     if by_document:
         names = index.doc_ids
         unit_of_quote = index.q_doc
-        unit_of_pred = np.array(out.doc, dtype=np.int64)
+        unit_of_pred = out.doc
     else:
         names = index.quote_ids
         unit_of_quote = np.arange(index.n_quotes)
@@ -685,42 +738,50 @@ def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarra
 
 def _error_report(index: _GoldIndex, out: _Outcome, pred_of_quote: np.ndarray, quote_correct: np.ndarray) -> tuple[list[dict], list[dict]]:
     """One entry per gold quote, and (end-to-end) the unmatched predictions."""
-    ids = index.entity_ids + [UNRESOLVED]
-    resolved_ids = [ids[r] if r >= 0 else None for r in out.resolved.tolist()]
-    gold_ids = [ids[s] if s >= 0 else None for s in index.q_speaker.tolist()]
-    speakers = out.speakers
-    pred_list = pred_of_quote.tolist()
-    quotes = [
-        {
-            "doc_id": index.doc_ids[d],
-            "quote_id": quote_id,
-            "type": QUOTE_TYPES[t],
-            "gold_speaker": gold_id,
-            "predicted_speaker": speakers[k] if k >= 0 else None,
-            "resolved_speaker": resolved_ids[k] if k >= 0 else None,
-            "matched": k >= 0,
-            "correct": ok,
-        }
-        for d, quote_id, t, gold_id, k, ok in zip(
-            index.q_doc.tolist(), index.quote_ids, index.q_type.tolist(), gold_ids, pred_list, quote_correct.tolist()
-        )
+    # Columns are looked up with object arrays: index -1 (no prediction,
+    # abstention, no gold speaker) picks the None appended at the end.
+    def lookup(values: list, at: np.ndarray) -> np.ndarray:
+        table = np.empty(len(values) + 1, dtype=object)
+        table[:-1] = values
+        return table[at]  # of Python objects: iterated, they need no conversion
+
+    resolved_ids = lookup([*index.entity_ids, UNRESOLVED], out.resolved)
+    columns = [
+        lookup(index.doc_ids, index.q_doc),
+        index.quote_ids,
+        lookup(list(QUOTE_TYPES), index.q_type),
+        lookup(index.entity_ids, index.q_speaker),
+        lookup(out.speakers, pred_of_quote),
+        lookup(resolved_ids, pred_of_quote),
+        (pred_of_quote >= 0).tolist(),
+        quote_correct.tolist(),
     ]
     if out.local_start is None:
+        quotes = [
+            {"doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r, "matched": m, "correct": c}
+            for d, q, t, g, p, r, m, c in zip(*columns)
+        ]
         return quotes, []
     starts, ends = out.local_start.tolist(), out.local_end.tolist()
-    for entry, k in zip(quotes, pred_list):
-        entry["predicted_start"] = starts[k] if k >= 0 else None
-        entry["predicted_end"] = ends[k] if k >= 0 else None
+    columns += [lookup(starts, pred_of_quote), lookup(ends, pred_of_quote)]
+    quotes = [
+        {
+            "doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r,
+            "matched": m, "correct": c, "predicted_start": ps, "predicted_end": pe,
+        }
+        for d, q, t, g, p, r, m, c, ps, pe in zip(*columns)
+    ]
+    unmatched_k = np.flatnonzero(out.paired < 0)
     unmatched = [
         {
-            "doc_id": index.doc_ids[out.doc[k]],
+            "doc_id": index.doc_ids[d],
             "start": starts[k],
             "end": ends[k],
-            "speaker": speakers[k],
+            "speaker": out.speakers[k],
             "resolved_speaker": resolved_ids[k],
             "line": out.lines[k],
         }
-        for k in np.flatnonzero(out.paired < 0).tolist()
+        for k, d in zip(unmatched_k.tolist(), out.doc[unmatched_k].tolist())
     ]
     return quotes, unmatched
 

@@ -67,38 +67,41 @@ class Predictions:
 
     ``columns`` is the same data by field, as the scorer reads it:
     ``doc_id``, ``quote_id`` or ``start``/``end``, ``speaker``,
-    ``speaker_start``/``speaker_end`` (-1 when absent) and ``line``; lists
-    of strings, numpy arrays of integers.  Attribution predictions read by
-    :func:`read_predictions` also have ``gold_quote``, each row's position in
-    :func:`quote_positions` of ``gold``, the gold set they were checked
-    against."""
+    ``speaker_start``/``speaker_end`` (-1 when absent), ``type`` (None when
+    absent) and ``line``; lists of strings, numpy arrays of integers.
+    Attribution predictions read by :func:`read_predictions` also have
+    ``gold_quote``, each row's position in :func:`quote_positions` of
+    ``gold``, the gold set they were checked against.
 
-    __slots__ = ("path", "track", "sha256", "gold", "_rows", "_lines", "_columns")
+    Predictions read from a file keep only the columns (one copy of each
+    distinct string): the rows are built from them when first asked for, so
+    that a large submission is not held in memory twice."""
+
+    __slots__ = ("path", "track", "sha256", "gold", "_rows", "_columns")
 
     def __init__(
         self,
         path: str,
         track: str,
-        rows: list[dict[str, Any]],
+        rows: list[dict[str, Any]] | None,
         sha256: str = "",
         *,
-        lines: list[int] | None = None,
         columns: dict[str, Any] | None = None,
         gold: GoldSet | None = None,
     ):
+        if rows is None and columns is None:
+            raise ValueError("Predictions need rows or columns")
         self.path = path
         self.gold = gold
         self.track = track
         self.sha256 = sha256
         self._rows = rows
-        self._lines = lines  # set while the rows still have to be completed
         self._columns = columns
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        if self._lines is not None:
-            _complete_rows(self._rows, self._lines)
-            self._lines = None
+        if self._rows is None:
+            self._rows = _rows_of(self._columns, self.track)
         return self._rows
 
     @property
@@ -110,10 +113,10 @@ class Predictions:
         return self._columns
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) if self._rows is not None else len(self._columns["line"])
 
     def __repr__(self) -> str:
-        return f"Predictions({self.path!r}, {self.track!r}, {len(self._rows)} rows)"
+        return f"Predictions({self.path!r}, {self.track!r}, {len(self)} rows)"
 
 
 def validate_model_name(name: str) -> str:
@@ -140,21 +143,47 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None =
         raise InputError(path_str, 0, "file", "is a folder, not a predictions file (.jsonl or .csv)")
     data = p.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(path_str, line, "file", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    is_csv = p.suffix.lower() == ".csv"
+    parsed = None if is_csv else _parse_jsonl_bytes(data)
     checker = _RowChecker(path_str, gold, track)
-    objects, lines = (_read_csv if p.suffix.lower() == ".csv" else _read_jsonl)(text, checker)
+    if parsed is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(path_str, line, "file", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+        parsed = (_read_csv if is_csv else _read_jsonl)(text, checker)
+        del text
+    del data
+    objects, lines = parsed
     raw = checker.check_all(objects, lines)
     final_track = checker.track or "attribution"
-    columns = _final_columns(raw, final_track, lines)
-    return Predictions(path_str, final_track, objects, sha256, lines=lines, columns=columns, gold=gold)
+    columns = _final_columns(raw, final_track, lines, shared_strings=True)
+    return Predictions(path_str, final_track, None, sha256, columns=columns, gold=gold)
 
 
 # --------------------------------------------------------------------------
 # The two file formats
+
+
+def _parse_jsonl_bytes(data: bytes) -> tuple[list[Any], list[int]] | None:
+    """The parsed lines that are not blank, and their line numbers, read from
+    the file's bytes (orjson checks that each is UTF-8); None when a line
+    needs :func:`_read_jsonl` to be read or described (invalid JSON or
+    UTF-8, a line blank only in Unicode's sense).  Reading bytes keeps the
+    file in memory once instead of also as text."""
+    physical = data.split(b"\n")
+    if physical[0].startswith(_BOM):
+        physical[0] = physical[0][len(_BOM):]
+    lines = [n for n, line in enumerate(physical, start=1) if line and not line.isspace()]
+    loads = orjson.loads
+    try:
+        return [loads(physical[n - 1]) for n in lines], lines
+    except orjson.JSONDecodeError:
+        return None
+
+
+_BOM = "\ufeff".encode("utf-8")
 
 
 def _read_jsonl(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]]:
@@ -448,21 +477,28 @@ def _raw_columns(objects: list[dict[str, Any]], fields) -> dict[str, list[Any]]:
     return {field: [obj.get(field, absent) for obj in objects] for field in sorted(fields)}
 
 
-def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int]) -> dict[str, Any]:
-    """Valid raw columns in the form :attr:`Predictions.columns` documents."""
+def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int], *, shared_strings: bool = False) -> dict[str, Any]:
+    """Valid raw columns in the form :attr:`Predictions.columns` documents;
+    with ``shared_strings``, equal strings become one object (the same
+    doc_id, quote_id and speaker recur on many lines)."""
 
     def offsets(values: list[Any]) -> np.ndarray:
         return np.array([v if v.__class__ is int else -1 for v in values], dtype=np.int64)
 
+    def strings(values: list[Any]) -> list[Any]:
+        return list(map(memo.setdefault, values, values)) if shared_strings else values
+
+    memo: dict[Any, Any] = {}
     columns: dict[str, Any] = {
-        "doc_id": raw["doc_id"],
-        "speaker": [s if s.__class__ is str and s and not s.isspace() else None for s in raw["speaker"]],
+        "doc_id": strings(raw["doc_id"]),
+        "speaker": strings([s if s.__class__ is str and s and not s.isspace() else None for s in raw["speaker"]]),
         "speaker_start": offsets(raw["speaker_start"]),
         "speaker_end": offsets(raw["speaker_end"]),
+        "type": [t if t.__class__ is str else None for t in raw["type"]],
         "line": lines,
     }
     if track == "attribution":
-        columns["quote_id"] = raw["quote_id"]
+        columns["quote_id"] = strings(raw["quote_id"])
         if "gold_quote" in raw:
             columns["gold_quote"] = raw["gold_quote"]
     else:
@@ -471,16 +507,22 @@ def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int]) -> d
     return columns
 
 
-def _complete_rows(rows: list[dict[str, Any]], lines: list[int]) -> None:
-    """Give valid rows the form :attr:`Predictions.rows` documents."""
-    for row, line in zip(rows, lines):
-        row["line"] = line
-        for field in OPTIONAL_FIELDS:
-            if field not in row:
-                row[field] = None
-        speaker = row["speaker"]
-        if speaker is not None and not speaker.strip():
-            row["speaker"] = None
+def _rows_of(columns: dict[str, Any], track: str) -> list[dict[str, Any]]:
+    """The rows, in the form :attr:`Predictions.rows` documents, of valid columns."""
+
+    def given(values: np.ndarray) -> list[int | None]:
+        return [v if v >= 0 else None for v in values.tolist()]
+
+    shared = (columns["speaker"], given(columns["speaker_start"]), given(columns["speaker_end"]), columns["type"], columns["line"])
+    if track == "attribution":
+        return [
+            {"doc_id": d, "quote_id": q, "speaker": s, "speaker_start": a, "speaker_end": b, "type": t, "line": n}
+            for d, q, s, a, b, t, n in zip(columns["doc_id"], columns["quote_id"], *shared)
+        ]
+    return [
+        {"doc_id": d, "start": i, "end": j, "speaker": s, "speaker_start": a, "speaker_end": b, "type": t, "line": n}
+        for d, i, j, s, a, b, t, n in zip(columns["doc_id"], columns["start"].tolist(), columns["end"].tolist(), *shared)
+    ]
 
 
 def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *, nullable: bool) -> bool:

@@ -98,6 +98,19 @@ CONTENT_PREPOSITIONS = frozenset(("of", "about", "for", "on", "against"))
 REPORTING_VERBS = frozenset(" ".join((SPEECH, COGNITION, INTENTION, EVIDENCE, NAMING, ATTITUDE)).split())
 _SPEECH_VERBS = frozenset(SPEECH.split())
 # Prepositions that continue a fronted content after its attribution.
+_TEXT_KEY = ("quotebench", "text")
+
+
+def doc_text(doc: "Doc") -> str:
+    """The Doc's text, built once per Doc: spaCy's ``Doc.text`` joins every
+    token again on each call, which made per-quote calls quadratic in the
+    length of the document."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 _LISTING = frozenset(("including", "like"))
 
 
@@ -787,7 +800,7 @@ def cue_of_span(
     after_start = doc[last - 1].sent.end
     if after_start < len(doc):
         after = doc[after_start].sent
-        gap = doc.text[doc[last - 1].idx + len(doc[last - 1]) : after.start_char]
+        gap = doc_text(doc)[doc[last - 1].idx + len(doc[last - 1]) : after.start_char]
         if "\n" not in gap and len(after) <= _ATTRIBUTION_SENTENCE_TOKENS:
             # “… A pathetic figure!” he wrote. (split off by the parser)
             sentences[after.start] = after

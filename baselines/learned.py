@@ -20,7 +20,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from baselines import register
-from baselines.cues import cue_source, is_cue
+from baselines.cues import cue_source, doc_text, is_cue
 from baselines.mentions import DocumentMentions, Mention, document_mentions
 from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
 from baselines.speech_verb import rule_source
@@ -67,7 +67,7 @@ class _DocumentFeatures:
         self.cue_sources = {s.i for s in (cue_source(t) for t in doc if is_cue(t)) if s is not None}
         self.names = [normalize_name(self.mentions.name_of(doc[m.head])) for m in self.candidates]
         self.name_counts = Counter(self.names)
-        text = doc.text
+        text = doc_text(doc)
         self.paragraph_breaks = [i for i, ch in enumerate(text) if ch == "\n"]
 
     def paragraph(self, char: int) -> int:
@@ -92,7 +92,7 @@ class _DocumentFeatures:
         """The window's candidates and one feature vector each."""
         indices, first, last, s_first, s_last = self.window(target)
         rule = rule_source(self.doc, target)
-        quoted = is_in_quotation_marks(self.doc.text, target.start, target.end)
+        quoted = is_in_quotation_marks(doc_text(self.doc), target.start, target.end)
         quote_paragraph = self.paragraph(target.start)
         befores = [i for i in indices if self.heads[i] < first]
         afters = [i for i in indices if self.heads[i] >= last]

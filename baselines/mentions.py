@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from baselines.cues import RELATIVE_PRONOUNS, mention_span
+from baselines.cues import RELATIVE_PRONOUNS, doc_text, mention_span
 from benchmark.names import normalize_name
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class DocumentMentions:
                 break
             token = antecedent
         start, end = mention_span(token)
-        text = self.doc.text[start:end]
+        text = doc_text(self.doc)[start:end]
         if token.ent_type_ == "PERSON":
             return self.full_name(text, start)
         return text
@@ -162,7 +162,7 @@ class DocumentMentions:
                     label = "PRON"
                 else:
                     label = "NOUN"
-                found.append(Mention(start, end, self.doc.text[start:end], label, head.i))
+                found.append(Mention(start, end, doc_text(self.doc)[start:end], label, head.i))
             found.sort(key=lambda m: m.head)
             self._candidates = found
         return self._candidates

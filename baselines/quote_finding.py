@@ -30,7 +30,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from baselines.cues import cue_content, cue_of_span, cue_source, is_cue
+from baselines.cues import cue_content, cue_of_span, cue_source, doc_text, is_cue
 from benchmark.gold import CLOSING_MARKS, OPENING_MARKS
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
     cached = doc.user_data.get(CACHE_KEY)
     if cached is not None:
         return cached
-    text = doc.text
+    text = doc_text(doc)
     quotations = quotation_spans(text)
     quotation_starts = [q.start for q in quotations]
     # Marks included: a cue between them is someone's quoted words.
@@ -379,7 +379,7 @@ def _join_interrupted(doc: "Doc", quotes: list[FoundQuote]) -> list[FoundQuote]:
     “…”) into one quote with two fragments: the second part has no cue of
     its own, and only the attribution (no other words) stands between the two
     parts in the same paragraph."""
-    text = doc.text
+    text = doc_text(doc)
     joined: list[FoundQuote] = []
     for quote in quotes:
         prev = joined[-1] if joined else None
@@ -415,7 +415,7 @@ def _names_something(doc: "Doc", quote: "FoundQuote | QuotationSpan") -> bool:
     (a programme, a book, a slogan): neither someone's words nor a
     continuation of the quote before."""
     span = doc.char_span(quote.start, quote.end, alignment_mode="expand")
-    if span is None or len(span) == 0 or _word_count(doc.text[quote.start : quote.end]) >= MIN_WORDS_WITHOUT_CUE:
+    if span is None or len(span) == 0 or _word_count(doc_text(doc)[quote.start : quote.end]) >= MIN_WORDS_WITHOUT_CUE:
         return False
     root = span.root
     governor = root.head

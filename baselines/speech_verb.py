@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from baselines import register
-from baselines.cues import cue_of_span, cue_source, governing_source
+from baselines.cues import cue_of_span, cue_source, doc_text, governing_source
 from baselines.mentions import Speaker, document_mentions
 from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
 from benchmark.models import ModelInput
@@ -63,7 +63,7 @@ class SpeechVerb:
             source = rule_source(doc, target)
             if source is not None:
                 speaker = mentions.speaker(source)
-            elif previous is not None and is_in_quotation_marks(doc.text, target.start, target.end):
+            elif previous is not None and is_in_quotation_marks(doc_text(doc), target.start, target.end):
                 speaker = previous  # a quotation continued without a new cue
             else:
                 speaker = None

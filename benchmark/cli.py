@@ -136,6 +136,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         )
     finally:
         if collecting:
+            # What was read lives until the end: move it out of the
+            # collector's reach instead of having it rescanned once more.
+            gc.freeze()
             gc.enable()
     print(format_result(result))
     if args.json:

@@ -40,7 +40,9 @@ def rebase_source(source: str, gold_file: str | os.PathLike, out: str | os.PathL
 def _document_lines(path: str | os.PathLike) -> list[int]:
     """The line number of each document of a valid gold file."""
     content = Path(path).read_bytes().decode("utf-8-sig")
-    return [n for n, line in enumerate(content.splitlines(), start=1) if line.strip()]
+    # Split on "\n" only, as the gold reader does: str.splitlines() would also
+    # break inside a text holding U+2028 or a form feed.
+    return [n for n, line in enumerate(content.split("\n"), start=1) if line.strip()]
 
 
 def _content(doc: Document) -> dict:

@@ -267,3 +267,23 @@ def test_missing_file_and_folder_exit_2(tmp_path):
     assert missing.returncode == 2 and "nope.jsonl:0: file: no such file" in missing.stderr
     folder = run_cli("gold", "validate", str(tmp_path))
     assert folder.returncode == 2 and "is a folder" in folder.stderr
+
+
+def test_a_text_holding_line_separators_round_trips_through_write_and_load(tmp_path):
+    """JSON keeps U+2028, U+0085 and form feeds raw inside strings: lines are
+    split on "\\n" only, so such a text neither breaks its line nor the next."""
+    from benchmark.gold import Document, Entity, Quote, Span, write_gold
+
+    text = "Page one\u2028“Hello there,” Ann said.\x0c\u0085The end."
+    start = text.index("Hello")
+    doc = Document("sep", "inline", text, [Entity("ann", "Ann", "person", ["Ann"], [Span(text.index("Ann"), text.index("Ann") + 3)])],
+                   [Quote("q1", start, start + len("Hello there"), "direct", "ann", Span(text.index("Ann"), text.index("Ann") + 3), None)])
+    path = tmp_path / "sep.jsonl"
+    write_gold([doc, Document("plain", "inline", "Nothing said.", [], [])], path)
+    gold = load_gold(path)
+    assert [d.doc_id for d in gold.documents] == ["sep", "plain"]
+    assert gold.documents[0].text == text and gold.documents[0].quotes[0].start == start
+    merged = tmp_path / "merged.jsonl"
+    result = run_cli("gold", "merge", str(path), "--out", str(merged), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert load_gold(merged).documents[0].text == text

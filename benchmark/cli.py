@@ -108,6 +108,18 @@ def cmd_gold_merge(args: argparse.Namespace) -> int:
 # scoring and the leaderboard
 
 
+def score_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`benchmark.scoring.score` given by the
+    scoring options of ``score``, ``submit`` and ``baselines``."""
+    return {
+        "match": args.match,
+        "min_overlap": args.min_overlap,
+        "speaker_match": args.speaker_match,
+        "n_bootstrap": args.bootstrap,
+        "seed": args.seed,
+    }
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     import gc
 
@@ -124,16 +136,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     try:
         gold = load_gold(args.gold)
         predictions = read_predictions(args.pred, gold, args.track)
-        result = score(
-            gold,
-            predictions,
-            model=args.name,
-            match=args.match,
-            min_overlap=args.min_overlap,
-            speaker_match=args.speaker_match,
-            n_bootstrap=args.bootstrap,
-            seed=args.seed,
-        )
+        result = score(gold, predictions, model=args.name, **score_options(args))
     finally:
         if collecting:
             # What was read lives until the end: move it out of the

@@ -60,8 +60,9 @@ def _build_models(names: list[str], args: argparse.Namespace) -> tuple[list[Any]
 
 
 def run_baselines(args: argparse.Namespace) -> int:
+    from benchmark.cli import score_options
     from benchmark.gold import load_gold
-    from benchmark.leaderboard import format_table, leaderboard_rows, record_run
+    from benchmark.leaderboard import command_line, format_table, leaderboard_rows, record_run
     from benchmark.runner import parse_documents, run_model, write_predictions
     from benchmark.scoring import score
     from benchmark.submission import read_predictions
@@ -85,7 +86,7 @@ def run_baselines(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    argv = getattr(args, "argv", sys.argv)
+    argv = command_line(args)
     runs = [(model, track) for model in models for track in tracks]
     progress = tqdm(runs, desc="baselines", unit="run", file=sys.stderr, leave=False)
     for model, track in progress:
@@ -93,16 +94,7 @@ def run_baselines(args: argparse.Namespace) -> int:
         rows = run_model(model, gold, track, docs=docs)
         path = write_predictions(rows, predictions_path(args.results, model.name, track))
         predictions = read_predictions(path, gold, track)
-        result = score(
-            gold,
-            predictions,
-            model=model.name,
-            match=args.match,
-            min_overlap=args.min_overlap,
-            speaker_match=args.speaker_match,
-            n_bootstrap=args.bootstrap,
-            seed=args.seed,
-        )
+        result = score(gold, predictions, model=model.name, **score_options(args))
         record_run(args.results, result, predictions_path=path, argv=argv)
     progress.close()
 

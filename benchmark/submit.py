@@ -100,6 +100,7 @@ def run_submit(args) -> int:
     model = load_model(args.model)
     gold = load_gold(args.gold)
 
+    from benchmark.cli import score_options
     from benchmark.leaderboard import command_line, new_run_dir, record_run
     from benchmark.runner import run_model, write_predictions
     from benchmark.scoring import format_result, score
@@ -115,16 +116,7 @@ def run_submit(args) -> int:
     staged = staging / f"{args.name}.{args.track}.jsonl"
     write_predictions(rows, staged)
     predictions = read_predictions(staged, gold, args.track)  # a bad row stops here, results/ untouched
-    result = score(
-        gold,
-        predictions,
-        model=args.name,
-        match=args.match,
-        min_overlap=args.min_overlap,
-        speaker_match=args.speaker_match,
-        n_bootstrap=args.bootstrap,
-        seed=args.seed,
-    )
+    result = score(gold, predictions, model=args.name, **score_options(args))
     print(format_result(result))
 
     run_dir = new_run_dir(args.results, args.name, args.track)

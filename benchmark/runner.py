@@ -43,18 +43,18 @@ FOLD_SEED = 0
 ROW_FIELDS = ("doc_id", "quote_id", "start", "end", "speaker", "speaker_start", "speaker_end", "type")
 
 
-# Below this many documents a second process costs more to start and to
-# ship Docs back than it saves (measured: 60 news articles parse in 5.4 s
-# with two processes against 6.3 s with one, on 2 cores).
-MIN_DOCUMENTS_PER_EXTRA_PROCESS = 32
+# Below this many documents, more processes cost more to start and to ship
+# Docs back than they save (measured: 60 news articles parse in 5.4 s with
+# two processes against 6.3 s with one, on 2 cores).
+PARALLEL_FROM_DOCUMENTS = 40
 
 
 def parse_documents(nlp, texts: list[str], *, progress: bool = True) -> list["Doc"]:
     """Parse every text once with ``nlp.pipe`` (a tqdm bar on stderr), in
-    as many processes as there are cores and enough documents for them."""
+    one process per core when there are enough documents to pay for it."""
     from tqdm import tqdm
 
-    n_process = max(1, min(os.cpu_count() or 1, len(texts) // MIN_DOCUMENTS_PER_EXTRA_PROCESS))
+    n_process = (os.cpu_count() or 1) if len(texts) >= PARALLEL_FROM_DOCUMENTS else 1
     return list(
         tqdm(nlp.pipe(texts, n_process=n_process), total=len(texts), desc="parsing", unit="doc", file=sys.stderr,
              disable=not progress, leave=False)

@@ -16,7 +16,7 @@ from benchmark.cli import main
 from benchmark.errors import UsageError
 from benchmark.gold import Document, Entity, GoldSet, Quote, Span, load_gold, write_gold
 from benchmark.models import ModelInput, TrainableModel
-from benchmark.runner import MIN_DOCUMENTS_PER_EXTRA_PROCESS, assign_folds, fold_units, parse_documents, run_model, write_predictions
+from benchmark.runner import PARALLEL_FROM_DOCUMENTS, assign_folds, fold_units, parse_documents, run_model, write_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "data" / "dev_news.jsonl"
@@ -127,7 +127,7 @@ def test_many_documents_parse_in_two_processes_exactly_as_in_one():
     from benchmark.models import load_pipeline
 
     nlp = load_pipeline()
-    texts = [f"Story {i}\nThe mayor said taxes would rise. “We will fight,” said Ana Ruiz." for i in range(2 * MIN_DOCUMENTS_PER_EXTRA_PROCESS)]
+    texts = [f"Story {i}\nThe mayor said taxes would rise. “We will fight,” said Ana Ruiz." for i in range(PARALLEL_FROM_DOCUMENTS)]
 
     def parses(docs):
         return [[(t.text, t.dep_, t.head.i, t.is_sent_start) for t in doc] for doc in docs]

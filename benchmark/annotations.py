@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.errors import InputError, InputErrors, UsageError
+from benchmark.errors import UsageError
 from benchmark.gold import (
     CLOSING_MARKS,
     ENTITY_KINDS,
@@ -41,9 +41,6 @@ from benchmark.gold import (
     Entity,
     Quote,
     Span,
-    ValidationReport,
-    validate_gold,
-    write_gold,
 )
 from benchmark.names import HONORIFICS, normalize_name
 
@@ -728,32 +725,3 @@ def source_path(file: Path, out: str | os.PathLike) -> str:
         return Path(os.path.relpath(file.resolve(), Path(out).resolve().parent)).as_posix()
     except ValueError:  # another drive
         return file.resolve().as_posix()
-
-
-def write_gold_checked(documents: list[Document], out: str | os.PathLike) -> ValidationReport:
-    """Write a gold file only if it passes :func:`validate_gold` (with the
-    source check, from the file's final folder); otherwise leave ``out``
-    untouched and raise :class:`InputErrors`."""
-    target = Path(out)
-    if target.is_dir():
-        raise UsageError(f"--out {out} is a folder; give a .jsonl file name")
-    seen: dict[str, int] = {}
-    for i, doc in enumerate(documents):
-        if doc.doc_id in seen:
-            raise InputError(out, 0, "doc_id", f"two documents would have the id {doc.doc_id!r}")
-        seen[doc.doc_id] = i
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{os.getpid()}.check")
-    try:
-        write_gold(documents, staging)
-        report = validate_gold(staging)
-        if report.errors:
-            raise InputErrors(
-                [InputError(os.fspath(out), e.line, e.field, f"(generated) {e.problem}") for e in report.errors]
-            )
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            staging.unlink()
-    report.gold.path = os.fspath(out)
-    return report

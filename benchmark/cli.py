@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from benchmark import __version__
 from benchmark.errors import InputError, InputErrors, UsageError
@@ -57,7 +56,8 @@ def _summary(path: str, report, extra: str) -> str:
 
 
 def cmd_gold_import(args: argparse.Namespace) -> int:
-    from benchmark.annotations import LabelTypes, write_gold_checked
+    from benchmark.annotations import LabelTypes
+    from benchmark.gold import write_valid_gold
 
     types = LabelTypes.from_options(args.quote_type, args.speaker_type, args.cue_type, args.event_type)
     if args.format == "brat":
@@ -71,7 +71,7 @@ def cmd_gold_import(args: argparse.Namespace) -> int:
 
         result = read_labelstudio(args.path, out=args.out, types=types)
     _print_notes(result.notes)
-    report = write_gold_checked(result.documents, args.out)
+    report = write_valid_gold(result.documents, args.out)
     print(_summary(args.out, report, f"imported from {args.path}"))
     return 0
 
@@ -94,12 +94,12 @@ def cmd_gold_export(args: argparse.Namespace) -> int:
 
 
 def cmd_gold_merge(args: argparse.Namespace) -> int:
-    from benchmark.annotations import write_gold_checked
+    from benchmark.gold import write_valid_gold
     from benchmark.merge import merge_gold
 
     documents, notes = merge_gold(args.inputs, args.out)
     _print_notes(notes)
-    report = write_gold_checked(documents, args.out)
+    report = write_valid_gold(documents, args.out)
     print(_summary(args.out, report, f"merged from {len(args.inputs)} files"))
     return 0
 

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from benchmark.errors import InputError, InputErrors
+from benchmark.errors import InputError, InputErrors, UsageError
 
 QUOTE_TYPES = ("direct", "indirect", "mixed")
 ENTITY_KINDS = ("person", "organization", "group", "other")
@@ -759,6 +759,35 @@ def write_gold(documents: Iterable[Document], path: str | os.PathLike) -> None:
             fh.write(document_line(doc))
             fh.write("\n")
     os.replace(tmp, target)
+
+
+def write_valid_gold(documents: list[Document], out: str | os.PathLike) -> ValidationReport:
+    """Write a gold file only if it passes :func:`validate_gold` (with the
+    source check, from the file's final folder); otherwise leave ``out``
+    untouched and raise :class:`InputErrors`."""
+    target = Path(out)
+    if target.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a .jsonl file name")
+    seen: dict[str, int] = {}
+    for i, doc in enumerate(documents):
+        if doc.doc_id in seen:
+            raise InputError(out, 0, "doc_id", f"two documents would have the id {doc.doc_id!r}")
+        seen[doc.doc_id] = i
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.check")
+    try:
+        write_gold(documents, staging)
+        report = validate_gold(staging)
+        if report.errors:
+            raise InputErrors(
+                [InputError(os.fspath(out), e.line, e.field, f"(generated) {e.problem}") for e in report.errors]
+            )
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            staging.unlink()
+    report.gold.path = os.fspath(out)
+    return report
 
 
 def document_from_json(obj: dict[str, Any]) -> Document:

@@ -159,3 +159,48 @@ def format_errors(result: dict[str, Any]) -> str:
             lines.append(f"| {markdown_cell(u.get('doc_id'))} | {u['start']}-{u['end']} | {speaker} | "
                          f"{markdown_cell(u.get('resolved_speaker'))} | {markdown_cell(u.get('line'))} |")
     return "\n".join(lines) + "\n"
+
+
+LEADERBOARD_CHART_FILE = "leaderboard.png"
+
+
+def leaderboard_chart(rows: list[dict[str, str]]):
+    """A matplotlib ``Figure``: one panel per signature, each model's micro F1
+    as a dot with its 95% bootstrap interval as a line, best first, titled
+    with the track and the gold set's size.  ``rows`` are leaderboard rows
+    (strings, as in ``results/leaderboard.csv``)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        groups.setdefault(row["signature"], []).append(row)
+    panels = sorted(groups.items())
+    height = sum(1.2 + 0.32 * len(group) for _, group in panels) or 2
+    figure = Figure(figsize=(8, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes_list = figure.subplots(len(panels) or 1, 1, squeeze=False)[:, 0]
+    for axes, (signature, group) in zip(axes_list, panels):
+        group = sorted(group, key=lambda r: (int(r["rank"] or 0), r["model"]))
+        positions = list(range(len(group)))
+        f1 = [float(r["f1"]) for r in group]
+        low = [float(r["f1_ci_low"] or r["f1"]) for r in group]
+        high = [float(r["f1_ci_high"] or r["f1"]) for r in group]
+        axes.hlines(positions, low, high, color="#4c72b0", linewidth=2)
+        axes.plot(f1, positions, "o", color="#4c72b0")
+        axes.set_yticks(positions, [r["model"] for r in group], fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 1)
+        axes.set_title(f"{group[0]['track']} (n_gold = {group[0]['n_gold']}): micro F1 and 95% interval\n{signature}", fontsize=8)
+    axes_list[-1].set_xlabel("micro F1", fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def write_leaderboard_chart(rows: list[dict[str, str]], path: str | os.PathLike) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Through a temporary file: a reader never sees half a chart.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    leaderboard_chart(rows).savefig(partial, format="png", metadata={"Software": "quotebench"})
+    os.replace(partial, target)

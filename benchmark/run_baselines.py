@@ -103,6 +103,9 @@ def run_baselines(args: argparse.Namespace) -> int:
         if rows:
             print(format_table(rows))
             print()
+    from benchmark.report import LEADERBOARD_CHART_FILE, write_leaderboard_chart
+
+    write_leaderboard_chart(leaderboard_rows(args.results), Path(args.results) / LEADERBOARD_CHART_FILE)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -8,7 +8,7 @@ import sys
 
 from test_leaderboard import PEOPLE, ROOT, make_result, run_cli, units_with, write_attribution_predictions, write_gold_file
 
-from benchmark.report import MAX_CHART_SPEAKERS, format_errors, speaker_chart
+from benchmark.report import MAX_CHART_SPEAKERS, format_errors, leaderboard_chart, speaker_chart, write_leaderboard_chart
 
 
 def result_with_speakers(per_speaker: list[dict]) -> dict:
@@ -130,3 +130,26 @@ def test_score_writes_an_error_list_matching_the_predictions(tmp_path):
         quote_id, predicted_name, right = cells[1], cells[4], cells[6].rstrip(" |")
         assert predicted_name == predicted[quote_id]
         assert right == ("yes" if predicted_name == dict(PEOPLE)[names[quote_id]] else "**no**")
+
+
+def test_leaderboard_chart_has_one_panel_per_signature_with_each_model_interval(tmp_path):
+    def row(model, rank, f1, low, high, signature, track):
+        return {"model": model, "rank": rank, "f1": f1, "f1_ci_low": low, "f1_ci_high": high,
+                "signature": signature, "track": track, "n_gold": "12"}
+
+    rows = [
+        row("alpha", "1", "0.8000", "0.6000", "1.0000", "gold=a|track=attribution", "attribution"),
+        row("bravo", "2", "0.5000", "0.2500", "0.7500", "gold=a|track=attribution", "attribution"),
+        row("alpha", "1", "0.4000", "0.1000", "0.6000", "gold=a|track=end-to-end", "end-to-end"),
+    ]
+    figure = leaderboard_chart(rows)
+    attribution, end_to_end = figure.axes
+    assert [t.get_text() for t in attribution.get_yticklabels()] == ["alpha", "bravo"]
+    [segments] = attribution.collections
+    assert [list(map(float, s[:, 0])) for s in segments.get_segments()] == [[0.6, 1.0], [0.25, 0.75]]
+    assert list(attribution.lines[0].get_xdata()) == [0.8, 0.5]
+    assert "end-to-end (n_gold = 12)" in end_to_end.get_title()
+    path = tmp_path / "leaderboard.png"
+    write_leaderboard_chart(rows, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*.tmp"))

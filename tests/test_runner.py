@@ -281,6 +281,7 @@ def test_baselines_command_runs_scores_records_and_reproduces(tmp_path, capsys):
     assert {n: (predictions / n).read_bytes() for n in names} == first_files
     assert {(r["model"], r["track"]): (r["precision"], r["recall"], r["f1"]) for r in leaderboard(results)} == first_rows
     assert len(list((results / "runs").rglob("record.json"))) == 8  # every run kept as its own record
+    assert (results / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

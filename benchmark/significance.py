@@ -161,7 +161,8 @@ def _verdict(c: dict[str, Any]) -> str:
     )
     # With k differing units, the most extreme of the 2**k swaps has p = 2 / 2**k.
     if 2.0 / 2 ** c["n_differing_units"] >= ALPHA:
-        verdict += f" Only {c['n_differing_units']} {unit}s differ between the runs: no difference could be significant."
+        k = c["n_differing_units"]
+        verdict += f" Only {k} {unit}{' differs' if k == 1 else 's differ'} between the runs: no difference could be significant."
     return verdict
 
 

@@ -717,6 +717,18 @@ def mention_span(token: "Token") -> tuple[int, int]:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
+
+def _token_ranges(doc: "Doc", start: int, end: int, fragments) -> list[tuple[int, int]]:
+    """The token ranges of a quote's fragments (or of its span), widened to
+    whole tokens; fragments that cover no token are left out."""
+    ranges = []
+    for a, b in fragments or [(start, end)]:
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is not None and len(span):
+            ranges.append((span.start, span.end))
+    return ranges
+
+
 def cue_of_span(
     doc: "Doc",
     start: int,
@@ -741,11 +753,7 @@ def cue_of_span(
     ("the headline reads: “…”"), or a cue that does so with a comma, counts
     as a cue among the quote's children.
     """
-    ranges = []
-    for a, b in fragments or [(start, end)]:
-        span = doc.char_span(a, b, alignment_mode="expand")
-        if span is not None and len(span):
-            ranges.append((span.start, span.end))
+    ranges = _token_ranges(doc, start, end, fragments)
     if not ranges:
         return None
 
@@ -852,11 +860,7 @@ def governing_source(
     possessor; when the quote is the verb's subject ("X was named by Y", "X
     has drawn criticism from Y"), the "by"/"from" phrase.  None when the
     chain reaches the root first."""
-    ranges = []
-    for a, b in fragments or [(start, end)]:
-        span = doc.char_span(a, b, alignment_mode="expand")
-        if span is not None and len(span):
-            ranges.append((span.start, span.end))
+    ranges = _token_ranges(doc, start, end, fragments)
     if not ranges:
         return None
 

@@ -109,6 +109,7 @@ _ID, _NAME, _MENTIONS, _START, _END = attrgetter("id"), attrgetter("name"), attr
 _SPEAKER, _TYPE, _SPEAKER_MENTION, _FRAGMENTS = attrgetter("speaker"), attrgetter("type"), attrgetter("speaker_mention"), attrgetter("fragments")
 
 _PAIR_BLOCK = 1 << 17  # spans per block in _overlapping_pairs
+_REPORT_BLOCK = 1 << 16  # gold quotes per block in _error_report
 
 # Codes of a name resolution; entity indices are >= 0.
 _ABSTAIN = -1
@@ -738,50 +739,68 @@ def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarra
 
 def _error_report(index: _GoldIndex, out: _Outcome, pred_of_quote: np.ndarray, quote_correct: np.ndarray) -> tuple[list[dict], list[dict]]:
     """One entry per gold quote, and (end-to-end) the unmatched predictions."""
-    # Columns are looked up with object arrays: index -1 (no prediction,
-    # abstention, no gold speaker) picks the None appended at the end.
-    def lookup(values: list, at: np.ndarray) -> np.ndarray:
-        table = np.empty(len(values) + 1, dtype=object)
-        table[:-1] = values
-        return table[at]  # of Python objects: iterated, they need no conversion
+    # Each field is a table of Python objects indexed by an integer array;
+    # index -1 (no prediction, abstention, no gold speaker) picks the None
+    # appended at the end.  Entries are built _REPORT_BLOCK quotes at a time,
+    # so that only one block's looked-up values exist beside the dicts.
+    def table(values: Any) -> np.ndarray:
+        out_table = np.empty(len(values) + 1, dtype=object)
+        out_table[:-1] = values
+        return out_table
 
-    resolved_ids = lookup([*index.entity_ids, UNRESOLVED], out.resolved)
-    columns = [
-        lookup(index.doc_ids, index.q_doc),
-        index.quote_ids,
-        lookup(list(QUOTE_TYPES), index.q_type),
-        lookup(index.entity_ids, index.q_speaker),
-        lookup(out.speakers, pred_of_quote),
-        lookup(resolved_ids, pred_of_quote),
-        (pred_of_quote >= 0).tolist(),
-        quote_correct.tolist(),
-    ]
-    if out.local_start is None:
-        quotes = [
-            {"doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r, "matched": m, "correct": c}
-            for d, q, t, g, p, r, m, c in zip(*columns)
-        ]
+    def of_prediction(values: np.ndarray) -> np.ndarray:
+        """Per gold quote, ``values`` of its prediction (-1: none)."""
+        return np.append(values, -1)[pred_of_quote]
+
+    entity_ids = table([*index.entity_ids, UNRESOLVED])
+    fields = {
+        "doc_id": (table(index.doc_ids), index.q_doc),
+        "quote_id": (table(index.quote_ids), np.arange(index.n_quotes)),
+        "type": (table(list(QUOTE_TYPES)), index.q_type),
+        "gold_speaker": (entity_ids, index.q_speaker),
+        "predicted_speaker": (table(out.speakers), pred_of_quote),
+        "resolved_speaker": (entity_ids, of_prediction(out.resolved)),
+        "matched": (table([False, True]), (pred_of_quote >= 0).astype(np.int64)),
+        "correct": (table([False, True]), quote_correct.astype(np.int64)),
+    }
+    offsets = None
+    if out.local_start is not None:
+        # one int object per distinct offset, shared by every entry that has it
+        offsets = table(np.arange(int(out.local_end.max()) + 1 if len(out.local_end) else 0).astype(object))
+        fields["predicted_start"] = (offsets, of_prediction(out.local_start))
+        fields["predicted_end"] = (offsets, of_prediction(out.local_end))
+    quotes: list[dict] = []
+    for first in range(0, index.n_quotes, _REPORT_BLOCK):
+        block = [values[at[first:first + _REPORT_BLOCK]] for values, at in fields.values()]
+        if offsets is None:
+            quotes += [
+                {"doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r, "matched": m, "correct": c}
+                for d, q, t, g, p, r, m, c in zip(*block)
+            ]
+        else:
+            quotes += [
+                {
+                    "doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r,
+                    "matched": m, "correct": c, "predicted_start": ps, "predicted_end": pe,
+                }
+                for d, q, t, g, p, r, m, c, ps, pe in zip(*block)
+            ]
+    if offsets is None:
         return quotes, []
-    starts, ends = out.local_start.tolist(), out.local_end.tolist()
-    columns += [lookup(starts, pred_of_quote), lookup(ends, pred_of_quote)]
-    quotes = [
-        {
-            "doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r,
-            "matched": m, "correct": c, "predicted_start": ps, "predicted_end": pe,
-        }
-        for d, q, t, g, p, r, m, c, ps, pe in zip(*columns)
-    ]
     unmatched_k = np.flatnonzero(out.paired < 0)
+    resolved = entity_ids[out.resolved[unmatched_k]]
     unmatched = [
         {
             "doc_id": index.doc_ids[d],
-            "start": starts[k],
-            "end": ends[k],
+            "start": offsets[start],
+            "end": offsets[end],
             "speaker": out.speakers[k],
-            "resolved_speaker": resolved_ids[k],
+            "resolved_speaker": resolved_speaker,
             "line": out.lines[k],
         }
-        for k, d in zip(unmatched_k.tolist(), out.doc[unmatched_k].tolist())
+        for k, d, start, end, resolved_speaker in zip(
+            unmatched_k.tolist(), out.doc[unmatched_k].tolist(), out.local_start[unmatched_k], out.local_end[unmatched_k], resolved
+        )
     ]
     return quotes, unmatched
 

@@ -37,6 +37,7 @@ import hashlib
 import io
 import os
 import re
+from itertools import chain
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -144,8 +145,13 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None =
     data = p.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     is_csv = p.suffix.lower() == ".csv"
-    parsed = None if is_csv else _parse_jsonl_bytes(data)
     checker = _RowChecker(path_str, gold, track)
+    columns = None if is_csv else _read_jsonl_in_chunks(data, checker)
+    if columns is not None:
+        return Predictions(path_str, checker.track or "attribution", None, sha256, columns=columns, gold=gold)
+    # A file that may be malformed is read whole, so that its first problem
+    # is found and described exactly as the row-by-row check defines it.
+    parsed = None if is_csv else _parse_jsonl_bytes(data)
     if parsed is None:
         try:
             text = data.decode("utf-8-sig")
@@ -158,12 +164,75 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None =
     objects, lines = parsed
     raw = checker.check_all(objects, lines)
     final_track = checker.track or "attribution"
-    columns = _final_columns(raw, final_track, lines, shared_strings=True)
+    columns = _final_columns(raw, final_track, lines, memo={})
     return Predictions(path_str, final_track, None, sha256, columns=columns, gold=gold)
 
 
 # --------------------------------------------------------------------------
 # The two file formats
+
+
+CHUNK_BYTES = 1 << 22
+"""Bytes of a JSON Lines submission parsed at a time (about 40,000 rows):
+only one chunk's rows are alive as dicts at once, the rest already columns."""
+
+
+def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any] | None:
+    """The columns (see :attr:`Predictions.columns`) of a valid JSON Lines
+    file, parsed and checked :data:`CHUNK_BYTES` at a time with the column
+    tests of :meth:`_RowChecker._valid_columns`, and the keys of all chunks
+    checked for repeats at the end.  None, with ``checker`` as it was, when
+    any line is not valid JSON, any row may be invalid or there is no row:
+    the caller then reads the whole file, whose row-by-row check finds the
+    first problem."""
+    track, first_line = checker.track, checker.first_line
+    memo: dict[Any, Any] = {}
+    parts: list[dict[str, Any]] = []
+    loads = orjson.loads
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    line_number = 1  # of the first line of the chunk
+    while start < len(data):
+        stop = data.find(b"\n", start + CHUNK_BYTES)  # chunks end at a line end
+        if stop < 0:
+            stop = len(data)
+        physical = data[start:stop].split(b"\n")
+        lines = [n for n, line in enumerate(physical, start=line_number) if line and not line.isspace()]
+        if lines:
+            try:
+                objects = [loads(physical[n - line_number]) for n in lines]
+            except orjson.JSONDecodeError:
+                objects = None
+            raw = None if objects is None else checker._valid_columns(objects)
+            if raw is None:
+                checker.track, checker.first_line = track, first_line
+                return None
+            del objects  # the dicts: only the columns are kept
+            parts.append(_final_columns(raw, checker.track, lines, memo=memo))
+        start, line_number = stop + 1, line_number + len(physical)
+    if not parts:
+        return None
+    columns = {
+        field: np.concatenate([part[field] for part in parts])
+        if isinstance(values, np.ndarray)
+        else list(chain.from_iterable(part[field] for part in parts))
+        for field, values in parts[0].items()
+    }
+    if _repeated_keys(columns, checker):
+        checker.track, checker.first_line = track, first_line
+        return None
+    return columns
+
+
+def _repeated_keys(columns: dict[str, Any], checker: "_RowChecker") -> bool:
+    """Whether two rows have the same key (each chunk was checked alone)."""
+    if "gold_quote" in columns:
+        return bool(len(columns["gold_quote"]) and np.bincount(columns["gold_quote"]).max() > 1)
+    doc_index = {doc_id: i for i, doc_id in enumerate(checker.text_length)}
+    doc = np.fromiter(map(doc_index.__getitem__, columns["doc_id"]), np.int64, len(columns["doc_id"]))
+    start, end = columns["start"], columns["end"]
+    order = np.lexsort((end, start, doc))
+    doc, start, end = doc[order], start[order], end[order]
+    return bool(((doc[1:] == doc[:-1]) & (start[1:] == start[:-1]) & (end[1:] == end[:-1])).any())
 
 
 def _parse_jsonl_bytes(data: bytes) -> tuple[list[Any], list[int]] | None:
@@ -477,18 +546,17 @@ def _raw_columns(objects: list[dict[str, Any]], fields) -> dict[str, list[Any]]:
     return {field: [obj.get(field, absent) for obj in objects] for field in sorted(fields)}
 
 
-def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int], *, shared_strings: bool = False) -> dict[str, Any]:
+def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int], *, memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Valid raw columns in the form :attr:`Predictions.columns` documents;
-    with ``shared_strings``, equal strings become one object (the same
-    doc_id, quote_id and speaker recur on many lines)."""
+    with a ``memo`` (shared by the chunks of one file), equal strings become
+    one object (the same doc_id, quote_id and speaker recur on many lines)."""
 
     def offsets(values: list[Any]) -> np.ndarray:
         return np.array([v if v.__class__ is int else -1 for v in values], dtype=np.int64)
 
     def strings(values: list[Any]) -> list[Any]:
-        return list(map(memo.setdefault, values, values)) if shared_strings else values
+        return list(map(memo.setdefault, values, values)) if memo is not None else values
 
-    memo: dict[Any, Any] = {}
     columns: dict[str, Any] = {
         "doc_id": strings(raw["doc_id"]),
         "speaker": strings([s if s.__class__ is str and s and not s.isspace() else None for s in raw["speaker"]]),

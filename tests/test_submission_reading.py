@@ -313,3 +313,70 @@ def test_the_fast_check_agrees_with_the_row_by_row_check(setup, rows, track):
     except InputError:
         accepted = False
     assert fast == accepted, rows
+
+
+# --------------------------------------------------------------------------
+# A JSON Lines file is read in chunks: the same columns and the same first
+# error as when it is read in one
+
+
+def columns_as_lists(predictions) -> dict:
+    return {field: getattr(values, "tolist", lambda: values)() for field, values in predictions.columns.items()}
+
+
+@pytest.mark.parametrize("track", ["attribution", "end-to-end"])
+def test_a_file_read_in_many_chunks_reads_as_in_one(setup, monkeypatch, track):
+    import benchmark.submission
+
+    s = setup["spans"]
+    if track == "attribution":
+        rows = [{"doc_id": "volkov", "quote_id": q, "speaker": speaker} for q, speaker in (("q3", "Putin"), ("q1", None), ("q4", " "), ("q2", "He"))]
+    else:
+        rows = [{"doc_id": "volkov", "start": k, "end": k + 7, "speaker": ["Volkov", None, "He"][k % 3], "type": "direct"} for k in range(40)]
+    rows[1].update(speaker_start=s["he"].start, speaker_end=s["he"].end)
+    lines = [json.dumps(row) for row in rows]
+    path = setup["tmp"] / "p.jsonl"
+    # a BOM, CRLF line ends and blank lines, in the first and in later chunks
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(["", *lines[:2], "  ", *lines[2:], ""]).encode())
+    whole = read_predictions(path, setup["gold_set"])
+    assert len(path.read_bytes()) < benchmark.submission.CHUNK_BYTES
+    for chunk_bytes in (1, 150):  # one line per chunk; a few lines per chunk
+        monkeypatch.setattr(benchmark.submission, "CHUNK_BYTES", chunk_bytes)
+        chunked = read_predictions(path, setup["gold_set"])
+        checker = benchmark.submission._RowChecker(str(path), setup["gold_set"], None)
+        assert benchmark.submission._read_jsonl_in_chunks(path.read_bytes(), checker) is not None  # not read whole
+        assert chunked.track == whole.track == track
+        assert columns_as_lists(chunked) == columns_as_lists(whole)
+        assert chunked.rows == whole.rows
+    assert whole.columns["line"] == [2, 3, *range(5, len(rows) + 3)]
+    assert whole.rows[1]["speaker_start"] == s["he"].start
+    if track == "attribution":
+        assert whole.columns["gold_quote"].tolist() == [2, 0, 3, 1]
+        assert whole.columns["speaker"] == ["Putin", None, None, "He"]
+
+
+Q2 = '{"doc_id": "volkov", "quote_id": "q2", "speaker": "x"}'
+
+
+@pytest.mark.parametrize(
+    "lines, line, field, words",
+    [
+        # a repeat whose first occurrence is in an earlier chunk
+        ([GOOD, Q2, GOOD], 3, "quote_id", "quote_id 'q1' of document 'volkov' given twice (first on line 1)"),
+        ([GOOD_E2E, "", GOOD_E2E.replace("22", "23"), GOOD_E2E], 4, "start", "quote 1-22 of document 'volkov' given twice (first on line 1)"),
+        # the repeat comes before a bad row of a later chunk
+        ([GOOD, GOOD, '{"doc_id": "volkov", "quote_id": "q9", "speaker": "x"}'], 2, "quote_id", "given twice (first on line 1)"),
+        # the track inferred from the first chunk
+        ([GOOD, Q2, GOOD_E2E], 3, "start", "end-to-end row in a file whose line 1 is a attribution row"),
+        # invalid JSON is reported first, wherever it is, as when the file is read whole
+        ([GOOD, GOOD, '{"doc_id": "volkov", "quote_id": "q2", "speaker": }'], 3, "json", "not valid JSON"),
+    ],
+)
+def test_the_first_error_is_the_same_in_many_chunks(setup, capsys, monkeypatch, lines, line, field, words):
+    import benchmark.submission
+
+    path = jsonl(setup, "bad.jsonl", *lines)
+    whole = refuse(setup, capsys, path, line, field)
+    assert words in whole
+    monkeypatch.setattr(benchmark.submission, "CHUNK_BYTES", 1)
+    assert refuse(setup, capsys, path, line, field) == whole

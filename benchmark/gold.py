@@ -18,25 +18,31 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import os
+import warnings
+from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 
 from benchmark.errors import InputError, InputErrors, UsageError
 
+# The marks are typography's; they are named here too for the modules that
+# have always imported them from benchmark.gold.
+from benchmark.typography import (  # noqa: F401
+    CLOSING_MARKS,
+    JOINING_PUNCTUATION,
+    OPENING_MARKS,
+    QUOTE_MARKS,
+    direct_quote_problem,
+)
+
 QUOTE_TYPES = ("direct", "indirect", "mixed")
 ENTITY_KINDS = ("person", "organization", "group", "other")
-# Marks that may open or close a direct quotation.  Straight quotes and the
-# apostrophe-like single quotes appear on both sides.
-OPENING_MARKS = frozenset("“\"‘'«„‚‹「『")
-CLOSING_MARKS = frozenset("”\"’'»“‘›」』")
-QUOTE_MARKS = OPENING_MARKS | CLOSING_MARKS
-JOINING_PUNCTUATION = frozenset(",.;:!?…")
 
 DEFAULT_GOLD = Path("gold") / "gold.jsonl"
 
@@ -79,6 +85,9 @@ class Quote:
     cue: Span | None = None
     # Discontinuous content ("…,” he said, “…"); None when the quote is one span.
     fragments: list[Span] | None = None
+    # Free per-quote labels ({"quote_type": "Implicit", "addressees": ["Emma"]}):
+    # string keys, values JSON scalars or lists of strings; None when absent.
+    attributes: dict[str, Any] | None = None
 
     @property
     def spans(self) -> list[Span]:
@@ -97,6 +106,8 @@ class Quote:
         }
         if self.fragments:
             out["fragments"] = [f.to_json() for f in self.fragments]
+        if self.attributes is not None:
+            out["attributes"] = dict(self.attributes)
         return out
 
 
@@ -245,11 +256,99 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# --------------------------------------------------------------------------
+# The rules, each stated once.  Both paths of the checker (the field-by-field
+# definition and the fast path) ask these functions; only how much they say
+# about a failure differs.
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An offset: a JSON integer (``type`` exactly ``int``: no bool, no float)."""
+    return type(value) is int
 
 
-_START_END = attrgetter("start", "end")
+def _is_name(value: Any) -> bool:
+    """A non-empty string (ids, names, aliases, doc_id, source, text)."""
+    return type(value) is str and value != ""
+
+
+def span_problem(start: int, end: int, text_len: int) -> str | None:
+    """Why integers ``start``-``end`` are not a span of a text of ``text_len``
+    characters (end exclusive, not empty), or None when they are."""
+    if start < 0 or end > text_len:
+        return f"offsets {start}-{end} out of range (text has {text_len} characters)"
+    if start > end:
+        return f"start {start} is after end {end}"
+    if start == end:
+        return f"empty span at {start}"
+    return None
+
+
+def fragment_problems(fragments: Sequence[tuple[int, Span]], start: int, end: int) -> list[tuple[str, str]]:
+    """What is wrong with a quote's ``fragments`` (``(index, span)`` pairs of
+    its valid fragment spans) given its ``start``-``end``: ``(field suffix,
+    problem)`` pairs, the suffix being ``"[index]"`` or ``""`` for the list.
+    Fragments lie inside the quote, in text order, without overlapping, and
+    the quote runs from the first to the last."""
+    problems: list[tuple[str, str]] = []
+    previous_end = -1
+    for index, fragment in fragments:
+        if fragment.start < start or fragment.end > end:
+            problems.append((f"[{index}]", f"{fragment.start}-{fragment.end} lies outside the quote's span {start}-{end}"))
+        if fragment.start < previous_end:
+            problems.append((f"[{index}]", "fragments must be in text order and must not overlap"))
+        previous_end = fragment.end
+    if fragments and (fragments[0][1].start != start or fragments[-1][1].end != end):
+        problems.append(("", "the quote's start/end must run from the first fragment to the last"))
+    return problems
+
+
+def lacks_quote_mark(text: str, start: int, end: int) -> bool:
+    """A mixed quote holds a verbatim fragment: it should contain a quotation
+    mark.  Only a warning: the mark may have been left out of the span."""
+    return QUOTE_MARKS.isdisjoint(text[start:end])
+
+
+def attribute_problems(value: Any) -> list[tuple[str, str]]:
+    """What is wrong with a quote's ``attributes``: ``(field suffix, problem)``
+    pairs (the suffix ``""``, ``".NAME"`` or ``".NAME[i]"``).  Attributes are
+    an object with non-empty string keys whose values are JSON scalars
+    (string, finite number, boolean, null) or lists of strings."""
+    if type(value) is not dict:
+        return [("", f"must be an object of named values, got {type(value).__name__}")]
+    problems: list[tuple[str, str]] = []
+    for key, item in value.items():
+        if type(key) is not str or not key:
+            problems.append(("", f"attribute names must be non-empty strings, got {key!r}"))
+            continue
+        kind = type(item)
+        if item is None or kind is str or kind is bool or kind is int:
+            continue
+        if kind is float:
+            if not math.isfinite(item):
+                problems.append((f".{key}", f"must be a finite number, got {item!r}"))
+        elif kind is list:
+            for i, element in enumerate(item):
+                if type(element) is not str:
+                    problems.append((f".{key}[{i}]", f"must be a string, got {type(element).__name__}"))
+        else:
+            problems.append((f".{key}", f"must be a string, number, boolean, null or list of strings, got {kind.__name__}"))
+    return problems
+
+
+def _first_overlaps(starts: list[int], index: int, end: int, limit: int) -> tuple[range, int]:
+    """Of the spans sorted by start (``starts``), those after ``index`` that
+    begin before ``end``: the first ``limit`` of them (their indices) and how
+    many more there are.  A bisection, so that a span holding thousands of
+    others costs a logarithm, not a scan."""
+    stop = bisect_left(starts, end, index + 1)
+    named = range(index + 1, min(stop, index + 1 + limit))
+    return named, stop - named.stop
+
+
+# How many overlapping quotes (or mentions) are named, one warning each, per
+# quote (mention); the rest are counted in one more warning.
+_NAMED_OVERLAPS = 3
 _QUOTE_TYPES = {t: t for t in QUOTE_TYPES}
 _OFFSET_TABLE_SIZE = 1 << 16  # offsets of longer texts are kept as they come
 
@@ -328,14 +427,9 @@ class _Checker:
                 ok = False
         if not ok:
             return None
-        if start < 0 or end > text_len:
-            self.error(line, where, f"offsets {start}-{end} out of range (text has {text_len} characters)")
-            return None
-        if start > end:
-            self.error(line, where, f"start {start} is after end {end}")
-            return None
-        if start == end:
-            self.error(line, where, f"empty span at {start}")
+        problem = span_problem(start, end, text_len)
+        if problem is not None:
+            self.error(line, where, problem)
             return None
         return Span(start, end)
 
@@ -462,19 +556,29 @@ class _Checker:
     def _warn_shared_mentions(self, line: int, entities: list[Entity], text: str) -> None:
         # A predicted speaker span is credited to the entity whose mention it
         # overlaps: mentions shared by two entities make that ambiguous.
+        # The cost is the number of overlapping pairs of mentions, which the
+        # mentions of one entity rarely make large.
         spans = sorted([(m.start, m.end, e.id) for e in entities for m in e.mentions])
         n_spans = len(spans)
         for i, (start, end, eid) in enumerate(spans):
+            named = more = 0
             for j in range(i + 1, n_spans):
                 other_start, other_end, other_id = spans[j]
                 if other_start >= end:
                     break
-                if other_id != eid:
-                    self.warn(
-                        line,
-                        f"entities({eid},{other_id}).mentions",
-                        f"mentions overlap: {start}-{end} {text[start:end]!r} and {other_start}-{other_end} {text[other_start:other_end]!r}",
-                    )
+                if other_id == eid:
+                    continue
+                if named == _NAMED_OVERLAPS:
+                    more += 1
+                    continue
+                named += 1
+                self.warn(
+                    line,
+                    f"entities({eid},{other_id}).mentions",
+                    f"mentions overlap: {start}-{end} {text[start:end]!r} and {other_start}-{other_end} {text[other_start:other_end]!r}",
+                )
+            if more:
+                self.warn(line, f"entities({eid}).mentions", f"mention {start}-{end} {text[start:end]!r} also overlaps {more} more mentions of other entities")
 
     def _quotes(self, line: int, value: Any, text: str, entities: list[Entity]) -> list[Quote]:
         if value is None:
@@ -483,7 +587,9 @@ class _Checker:
         if not isinstance(value, list):
             self.error(line, "quotes", f"must be a list, got {type(value).__name__}")
             return []
-        by_id = {e.id: e for e in entities}
+        # entity id -> the offsets of its mentions: a speaker mention is
+        # looked up, not searched for (a novel's hero has thousands).
+        mention_offsets = {e.id: {(m.start, m.end) for m in e.mentions} for e in entities}
         quotes: list[Quote] = []
         seen: set[str] = set()
         n = len(text)
@@ -506,13 +612,13 @@ class _Checker:
             speaker = self._string(line, raw, "speaker", where, nullable=True) if "speaker" in raw else None
             if "speaker" not in raw:
                 self.error(line, f"{where}speaker", "missing (use null when the text names no source)")
-            if speaker is not None and speaker not in by_id:
+            if speaker is not None and speaker not in mention_offsets:
                 self.error(line, f"{where}speaker", f"unknown entity id {speaker!r}")
             mention = self._optional_span(line, raw, "speaker_mention", where, n)
             if mention is not None:
                 if speaker is None:
                     self.error(line, f"{where}speaker_mention", "given for a quote without a speaker")
-                elif speaker in by_id and mention not in by_id[speaker].mentions:
+                elif speaker in mention_offsets and (mention.start, mention.end) not in mention_offsets[speaker]:
                     self.error(
                         line,
                         f"{where}speaker_mention",
@@ -525,55 +631,44 @@ class _Checker:
                 if not isinstance(frs, list) or not frs:
                     self.error(line, f"{where}fragments", "must be a non-empty list of spans (or absent)")
                 else:
-                    fragments = []
+                    indexed = []
                     for j, fr in enumerate(frs):
                         fs = self._span(line, fr, f"{where}fragments[{j}]", n)
-                        if fs is None:
-                            continue
-                        if span is not None and (fs.start < span.start or fs.end > span.end):
-                            self.error(
-                                line,
-                                f"{where}fragments[{j}]",
-                                f"{fs.start}-{fs.end} lies outside the quote's span {span.start}-{span.end}",
-                            )
-                        if fragments and fs.start < fragments[-1].end:
-                            self.error(line, f"{where}fragments[{j}]", "fragments must be in text order and must not overlap")
-                        fragments.append(fs)
-                    if span is not None and fragments and (fragments[0].start != span.start or fragments[-1].end != span.end):
-                        self.error(line, f"{where}fragments", "the quote's start/end must run from the first fragment to the last")
+                        if fs is not None:
+                            indexed.append((j, fs))
+                    if span is not None:
+                        for suffix, problem in fragment_problems(indexed, span.start, span.end):
+                            self.error(line, f"{where}fragments{suffix}", problem)
+                    fragments = [fs for _, fs in indexed]
             if span is not None and qtype == "direct":
-                for part in (fragments or [span]):
-                    before = text[part.start - 1] if part.start > 0 else ""
-                    # The comma that joins a quote to its attribution ("…,” she
-                    # said) may stand outside the span but inside the marks.
-                    close = part.end
-                    while close < n and text[close] in JOINING_PUNCTUATION:
-                        close += 1
-                    after = text[close] if close < n else ""
-                    if before not in OPENING_MARKS or after not in CLOSING_MARKS:
-                        self.error(
-                            line,
-                            f"{where}start" if before not in OPENING_MARKS else f"{where}end",
-                            f"direct quote {part.start}-{part.end} is not enclosed by quotation marks "
-                            f"(found {before!r} before and {after!r} after)",
-                        )
-                        break
-            if span is not None and qtype == "mixed" and not any(c in QUOTE_MARKS for c in text[span.start:span.end]):
+                parts = [(f.start, f.end) for f in fragments] if fragments else [(span.start, span.end)]
+                problem = direct_quote_problem(text, parts)
+                if problem is not None:
+                    self.error(line, f"{where}{problem[0]}", problem[1])
+            if span is not None and qtype == "mixed" and lacks_quote_mark(text, span.start, span.end):
                 self.warn(line, f"{where}type", "mixed quote contains no quotation mark")
+            attributes = raw.get("attributes")
+            if attributes is not None:
+                for suffix, problem in attribute_problems(attributes):
+                    self.error(line, f"{where}attributes{suffix}", problem)
             if len(self.errors) == n_before and qid is not None and span is not None and qtype is not None:
-                quotes.append(Quote(qid, span.start, span.end, qtype, speaker, mention, cue, fragments))
+                quotes.append(Quote(qid, span.start, span.end, qtype, speaker, mention, cue, fragments or None, attributes))
         self._warn_overlapping_quotes(line, quotes)
         return quotes
 
     def _warn_overlapping_quotes(self, line: int, quotes: list[Quote]) -> None:
-        ordered = sorted(quotes, key=_START_END)
-        n_quotes = len(ordered)
+        """One warning per overlapping pair, up to a few per quote; the rest
+        counted, so that a quote holding a thousand others (a letter, a
+        chapter read aloud) costs a bisection, not a thousand warnings."""
+        ordered = sorted(quotes, key=lambda q: (q.start, q.end))
+        starts = [q.start for q in ordered]
         for a_index, a in enumerate(ordered):
-            for b_index in range(a_index + 1, n_quotes):
+            named, more = _first_overlaps(starts, a_index, a.end, _NAMED_OVERLAPS)
+            for b_index in named:
                 b = ordered[b_index]
-                if b.start >= a.end:
-                    break
                 self.warn(line, f"quotes({a.id},{b.id})", f"quotes overlap ({a.start}-{a.end} and {b.start}-{b.end})")
+            if more:
+                self.warn(line, f"quotes({a.id})", f"quote {a.start}-{a.end} also overlaps {more} more quotes that begin inside it")
 
     # -- the fast path ----------------------------------------------------------
 
@@ -604,7 +699,10 @@ class _Checker:
     def clean_document(self, obj: Any) -> Document | None:
         """The document, when :meth:`document` would find nothing wrong in it
         and warn about nothing but what :meth:`accept` checks; else None.
-        Types are tested exactly (``type(x) is int``: no bool, no float).
+        Every rule is asked of the same functions as :meth:`document` asks
+        (:func:`span_problem`, :func:`fragment_problems`,
+        :func:`~benchmark.typography.direct_quote_problem`, …); this path only
+        skips composing the messages.
 
         Ids, names, kinds and types recur across a gold set (the same person
         in many articles, q01 in every one), and so do offsets (in CPython an
@@ -614,7 +712,7 @@ class _Checker:
             return None
         intern = self._strings.setdefault
         doc_id, source, text, entity_list, quote_list = obj["doc_id"], obj["source"], obj["text"], obj["entities"], obj["quotes"]
-        if not (type(doc_id) is str and type(source) is str and type(text) is str and doc_id and source and text):
+        if not (_is_name(doc_id) and _is_name(source) and _is_name(text)):
             return None
         if type(entity_list) is not list or type(quote_list) is not list:
             return None
@@ -631,14 +729,14 @@ class _Checker:
             if type(raw) is not dict:
                 return None
             eid, name, kind = raw.get("id"), raw.get("name"), raw.get("kind")
-            if not (type(eid) is str and type(name) is str and type(kind) is str and eid and name) or eid in mentions_of:
+            if not (_is_name(eid) and _is_name(name) and type(kind) is str) or eid in mentions_of:
                 return None
             kind = _ENTITY_KINDS.get(kind)  # the one copy of the string, or None
             aliases = raw["aliases"] if "aliases" in raw else []
             if kind is None or type(aliases) is not list:
                 return None
             for alias in aliases:
-                if type(alias) is not str or not alias:
+                if not _is_name(alias):
                     return None
             if aliases:
                 aliases = [intern(alias, alias) for alias in aliases]
@@ -651,7 +749,7 @@ class _Checker:
                 if type(m) is not dict:
                     return None
                 start, end = m.get("start"), m.get("end")
-                if not (type(start) is int and type(end) is int and 0 <= start < end <= n):
+                if not (_is_int(start) and _is_int(end)) or span_problem(start, end, n) is not None:
                     return None
                 span = by_offsets.get((start, end))
                 if span is None:
@@ -667,12 +765,12 @@ class _Checker:
             if type(raw) is not dict:
                 return None
             qid, start, end, qtype = raw.get("id"), raw.get("start"), raw.get("end"), raw.get("type")
-            if not (type(qid) is str and qid and qid not in seen and type(qtype) is str):
+            if not (_is_name(qid) and qid not in seen and type(qtype) is str):
                 return None
             qtype = _QUOTE_TYPES.get(qtype)
-            if qtype is None:
+            if qtype is None or "speaker" not in raw:
                 return None
-            if not (type(start) is int and type(end) is int and 0 <= start < end <= n) or "speaker" not in raw:
+            if not (_is_int(start) and _is_int(end)) or span_problem(start, end, n) is not None:
                 return None
             seen.add(qid)
             speaker = raw["speaker"]
@@ -692,7 +790,7 @@ class _Checker:
                         return None
                     m_start, m_end = mention.get("start"), mention.get("end")
                     # exact types first: True and 1.0 would find the mention (1, ...)
-                    if type(m_start) is not int or type(m_end) is not int:
+                    if not (_is_int(m_start) and _is_int(m_end)):
                         return None
                     mention = by_offsets.get((m_start, m_end))  # the Span object itself
                     if mention is None:
@@ -702,41 +800,34 @@ class _Checker:
                 if type(cue) is not dict:
                     return None
                 cue_start, cue_end = cue.get("start"), cue.get("end")
-                if not (type(cue_start) is int and type(cue_end) is int and 0 <= cue_start < cue_end <= n):
+                if not (_is_int(cue_start) and _is_int(cue_end)) or span_problem(cue_start, cue_end, n) is not None:
                     return None
                 cue = Span(offset[cue_start], offset[cue_end])
             fragments: list[Span] | None = None
-            parts: Any = ((start, end),)
             fragment_list = raw.get("fragments")
             if fragment_list is not None:
                 if type(fragment_list) is not list or not fragment_list:
                     return None
                 fragments = []
-                previous_end = start
                 for fragment in fragment_list:
                     if type(fragment) is not dict:
                         return None
                     f_start, f_end = fragment.get("start"), fragment.get("end")
-                    # inside the quote, in text order, not overlapping
-                    if not (type(f_start) is int and type(f_end) is int and previous_end <= f_start < f_end <= end):
+                    if not (_is_int(f_start) and _is_int(f_end)) or span_problem(f_start, f_end, n) is not None:
                         return None
                     fragments.append(Span(offset[f_start], offset[f_end]))
-                    previous_end = f_end
-                if fragments[0].start != start or previous_end != end:
+                if fragment_problems(list(enumerate(fragments)), start, end):
                     return None
-                parts = [(f.start, f.end) for f in fragments]
             if qtype == "direct":
-                for part_start, part_end in parts:
-                    if part_start == 0 or text[part_start - 1] not in OPENING_MARKS:
-                        return None
-                    close = part_end
-                    while close < n and text[close] in JOINING_PUNCTUATION:
-                        close += 1
-                    if close == n or text[close] not in CLOSING_MARKS:
-                        return None
-            elif qtype == "mixed" and QUOTE_MARKS.isdisjoint(text[start:end]):
+                parts = [(f.start, f.end) for f in fragments] if fragments else ((start, end),)
+                if direct_quote_problem(text, parts) is not None:
+                    return None
+            elif qtype == "mixed" and lacks_quote_mark(text, start, end):
                 return None  # a warning: document() gives it
-            quotes.append(Quote(intern(qid, qid), offset[start], offset[end], qtype, speaker, mention, cue, fragments))
+            attributes = raw.get("attributes")
+            if attributes is not None and attribute_problems(attributes):
+                return None
+            quotes.append(Quote(intern(qid, qid), offset[start], offset[end], qtype, speaker, mention, cue, fragments, attributes))
         return Document(doc_id, source, text, entities, quotes)
 
 

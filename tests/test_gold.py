@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.gold import document_line, from_dataset, load_gold, to_dataset, validate_gold
+from benchmark.typography import direct_quote_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "gold" / "gold.jsonl"
@@ -210,7 +211,8 @@ CORRUPTIONS = [
     (corrupt_duplicate_quote_id, "quotes[1](q01).id", "duplicate quote id"),
     (corrupt_duplicate_entity_id, "entities[3].id", "duplicate entity id"),
     (corrupt_mention_not_listed, "quotes[8](q09).speaker_mention", "not among the mentions of 'leonid_volkov'"),
-    (corrupt_direct_not_enclosed, "quotes[10](q11).start", "not enclosed by quotation marks"),
+    # typography's sentence, whatever its wording (the rule is stated there)
+    (corrupt_direct_not_enclosed, "quotes[10](q11).start", lambda doc: direct_quote_problem(doc["text"], [(quote(doc, "q11")["start"], quote(doc, "q11")["end"])])[1]),
     (corrupt_bad_kind, "entities[3].kind", "'newspaper' is not one of"),
     (corrupt_string_offset, "quotes[2](q03).start", "must be an integer"),
 ]
@@ -221,6 +223,8 @@ def test_each_corruption_exits_2_naming_file_line_field(gold_copy, corrupt, fiel
     path, doc = gold_copy
     corrupt(doc)
     write(path, doc)
+    if callable(problem):
+        problem = problem(doc)
     result = run_cli("gold", "validate", str(path), cwd=path.parent.parent)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

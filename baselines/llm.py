@@ -46,7 +46,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from baselines import register
+from baselines import Option, register
 from benchmark.errors import UsageError
 from benchmark.gold import CLOSING_MARKS, OPENING_MARKS, QUOTE_MARKS
 from benchmark.models import ModelInput, QuoteSpan
@@ -204,7 +204,11 @@ def _quote_text(text: str, quote: QuoteSpan) -> str:
     return text[quote.start : quote.end]
 
 
-@register("llm")
+@register("llm", enabled_by="url", options=(
+    Option("--llm-url", "url", "OpenAI-compatible chat-completions base URL (the llm baseline runs only when given)"),
+    Option("--llm-model", "model", "model name sent to the llm endpoint"),
+    Option("--llm-key-env", "api_key_env", "environment variable holding the llm API key", default="OPENAI_API_KEY"),
+))
 class LLMQuotes:
     """A chat model asked, one document at a time, who said each quote."""
 

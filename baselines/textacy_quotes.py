@@ -136,7 +136,7 @@ def pair_by_overlap(
     return pairs
 
 
-@register("textacy")
+@register("textacy", requires=("textacy", "pip install 'quotebench[textacy]'"))
 class TextacyQuotes:
     """textacy 0.13's ``direct_quotations``, in both tracks."""
 

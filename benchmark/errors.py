@@ -1,4 +1,6 @@
-"""The one error type that the command line turns into exit status 2.
+"""The errors that the command line turns into exit status 2: bad input
+(:class:`InputError`, or several at once as :class:`InputErrors`) and bad
+usage (:class:`UsageError`).
 
 Every problem with a user's input is reported as ``FILE:LINE: field: problem``
 so that it can be found and fixed without reading a traceback.

@@ -32,7 +32,6 @@ import os
 import platform
 import re
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from benchmark.errors import InputError, UsageError
+from benchmark.files import write_json_atomic, write_text_atomic
 
 LEADERBOARD_FILE = "leaderboard.csv"
 RUNS_FOLDER = "runs"
@@ -113,55 +113,13 @@ def _number(value: Any) -> str:
     return f"{float(value):.{DECIMALS}f}"
 
 
-# --------------------------------------------------------------------------
-# Atomic writes
-
-
-def write_text_atomic(path: str | os.PathLike, text: str, *, pause_for_tests: bool = False) -> None:
-    """Write UTF-8 text through a temporary file in the same folder and
-    ``os.replace``, so that readers see either the old file or the new one,
-    never a part of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            if pause_for_tests and os.environ.get(TEST_PAUSE_ENV):
-                fh.write(text[: len(text) // 2])
-                fh.flush()
-                Path(os.environ[TEST_PAUSE_ENV]).touch()
-                time.sleep(60)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a folder.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
-    """Write ``obj`` as indented UTF-8 JSON, atomically (see
-    :func:`write_text_atomic`)."""
-    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+def _pause_for_tests(fh) -> None:
+    """Half-write and wait when the test hook asks for it (see TEST_PAUSE_ENV)."""
+    if os.environ.get(TEST_PAUSE_ENV):
+        fh.write("rank,model\n")
+        fh.flush()
+        Path(os.environ[TEST_PAUSE_ENV]).touch()
+        time.sleep(60)
 
 
 # --------------------------------------------------------------------------
@@ -217,11 +175,10 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def command_line(args: Any = None) -> list[str]:
-    """The command that produced a run, as a user would type it: the
-    ``argv`` the CLI's ``main`` was given when it put it on ``args``, else
-    this process's arguments after the program name."""
-    argv = getattr(args, "argv", None)
+def command_line(argv: Iterable[str] | None = None) -> list[str]:
+    """The command that produced a run, as a user would type it: ``argv``
+    (the arguments the CLI's ``main`` was given) after the program name,
+    else this process's arguments."""
     return ["quotebench", *(sys.argv[1:] if argv is None else argv)]
 
 
@@ -232,7 +189,7 @@ def _check_result(result: dict[str, Any]) -> None:
     missing = [key for key in _REQUIRED_RESULT_KEYS if key not in result]
     if missing:
         raise ValueError(f"not a score result: missing {', '.join(missing)}")
-    from benchmark.models import TRACKS
+    from benchmark.contract import TRACKS
 
     if result["track"] not in TRACKS:
         raise ValueError(f"not a score result: unknown track {result['track']!r}")
@@ -418,7 +375,7 @@ def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
                     continue
                 kept.append(existing)
             kept.append(row)
-            write_text_atomic(p, format_csv(columns, rank_rows(kept)), pause_for_tests=True)
+            write_text_atomic(p, format_csv(columns, rank_rows(kept)), before_write=_pause_for_tests)
     except Timeout:
         raise UsageError(f"{p}: could not lock the leaderboard within {LOCK_TIMEOUT_SECONDS} s (is another submission stuck?)") from None
 
@@ -512,14 +469,15 @@ def leaderboard_rows(results_dir: str | os.PathLike, track: str | None = None) -
     return _recorded_leaderboard(results_dir, track)[2]
 
 
-def print_leaderboard(args) -> int:
-    """``quotebench leaderboard [--track T] [--format table|csv|markdown]``."""
-    path, columns, rows = _recorded_leaderboard(args.results, args.track)
-    if args.format == "csv":
+def print_leaderboard(results_dir: str | os.PathLike, *, track: str | None = None, format: str = "table") -> int:
+    """``quotebench leaderboard``: print the recorded leaderboard of one
+    track or all, as a table, CSV or Markdown; return the exit status."""
+    path, columns, rows = _recorded_leaderboard(results_dir, track)
+    if format == "csv":
         sys.stdout.write(format_csv(columns, rows))
         return 0
     if not rows:
-        print(f"{path}: no runs{f' in the {args.track} track' if args.track else ''} yet", file=sys.stderr)
+        print(f"{path}: no runs{f' in the {track} track' if track else ''} yet", file=sys.stderr)
         return 0
-    print(format_markdown(rows) if args.format == "markdown" else format_table(rows))
+    print(format_markdown(rows) if format == "markdown" else format_table(rows))
     return 0

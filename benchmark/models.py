@@ -1,5 +1,8 @@
-"""The one protocol every model implements, baselines and users' models alike,
-and the code that runs a model over a gold set.
+"""The one protocol every model implements, baselines and users' models alike
+(:class:`Model`, :class:`TrainableModel`), what a model is shown
+(:class:`ModelInput`, :class:`QuoteSpan`), and loading the spaCy pipeline
+(:func:`load_pipeline`).  Running a model over a gold set is
+:mod:`benchmark.runner`'s job.
 
 A model sees a document's text (and a parsed spaCy ``Doc`` when it asks for
 one) and, in the attribution track, the gold quote spans with their ids, never
@@ -11,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from benchmark.contract import TRACKS
 from benchmark.gold import Document, Span
 
 if TYPE_CHECKING:  # spaCy is imported only by the commands that parse text
     from spacy.tokens import Doc
 
-TRACKS = ("attribution", "end-to-end")
+__all__ = ["TRACKS", "Model", "ModelInput", "QuoteSpan", "TrainableModel", "load_pipeline"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,18 +13,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+from benchmark.contract import UNRESOLVED
+from benchmark.files import atomic_open, write_text_atomic
+
 CHART_FILE = "per_speaker.png"
 ERRORS_FILE = "errors.md"
 # Beyond this many speakers the chart shows the ones with most gold quotes.
 MAX_CHART_SPEAKERS = 40
-UNRESOLVED = "<unresolved>"  # the per_speaker row of predictions that name no gold entity
 
 
 def write_report(result: dict[str, Any], folder: str | os.PathLike) -> list[Path]:
     """Write the chart and the error list of ``result`` into ``folder``;
     return their paths."""
-    from benchmark.leaderboard import write_text_atomic
-
     out = Path(folder)
     chart = out / CHART_FILE
     errors = out / ERRORS_FILE
@@ -73,10 +73,15 @@ def speaker_chart(result: dict[str, Any]):
     return figure
 
 
+def _save_png(figure, path: str | os.PathLike) -> None:
+    # Atomically (a reader never sees half a chart); a fixed "Software"
+    # entry keeps the file identical across reruns.
+    with atomic_open(path, "wb", encoding=None, newline=None) as fh:
+        figure.savefig(fh, format="png", metadata={"Software": "quotebench"})
+
+
 def write_speaker_chart(result: dict[str, Any], path: str | os.PathLike) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # A fixed "Software" entry keeps the file identical across reruns.
-    speaker_chart(result).savefig(path, format="png", metadata={"Software": "quotebench"})
+    _save_png(speaker_chart(result), path)
 
 
 # Markdown that a cell's text could trigger: table pipes, HTML, code, links,
@@ -198,9 +203,4 @@ def leaderboard_chart(rows: list[dict[str, str]]):
 
 
 def write_leaderboard_chart(rows: list[dict[str, str]], path: str | os.PathLike) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Through a temporary file: a reader never sees half a chart.
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    leaderboard_chart(rows).savefig(partial, format="png", metadata={"Software": "quotebench"})
-    os.replace(partial, target)
+    _save_png(leaderboard_chart(rows), path)

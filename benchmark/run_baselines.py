@@ -11,7 +11,6 @@ before the gold file, the names and the pipeline have been accepted.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,37 +39,51 @@ def _selected_names(only: str | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _build_models(names: list[str], args: argparse.Namespace) -> tuple[list[Any], list[str]]:
-    """The models that can run, and a note for each one that cannot."""
+def _build_models(names: list[str], baseline_options: dict[str, dict[str, Any]]) -> tuple[list[Any], list[str]]:
+    """The models that can run, and a note for each one that cannot.
+    ``baseline_options[name]`` are the constructor keywords of a baseline
+    (see :func:`baselines.option_values`)."""
     import baselines
 
     models, notes = [], []
     for name in names:
-        options: dict[str, Any] = {}
-        if name == "llm":
-            if not getattr(args, "llm_url", None):
-                notes.append("llm was not run: give --llm-url (and --llm-model) to run it")
-                continue
-            options = {"url": args.llm_url, "model": args.llm_model, "api_key_env": args.llm_key_env}
+        options = baseline_options.get(name, {})
+        why = baselines.unavailable(name, options)
+        if why is not None:
+            notes.append(f"{name} was not run: {why}")
+            continue
         try:
             models.append(baselines.get(name, **options))
-        except ImportError as exc:  # an optional dependency (textacy) is missing
+        except ImportError as exc:  # an optional dependency failed to import
             notes.append(f"{name} was not run: {exc}")
     return models, notes
 
 
-def run_baselines(args: argparse.Namespace) -> int:
-    from benchmark.cli import score_options
+def run_baselines(
+    gold_path: str | Path,
+    results_dir: str | Path,
+    *,
+    tracks: tuple[str, ...] | list[str],
+    only: str | None = None,
+    pipeline: str | None = None,
+    baseline_options: dict[str, dict[str, Any]] | None = None,
+    scoring: dict[str, Any] | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    """Run the baselines named in ``only`` (comma-separated; default all)
+    in each of ``tracks``, score each run with the keyword arguments
+    ``scoring`` of :func:`benchmark.scoring.score`, record it under
+    ``results_dir`` with the command ``argv``, print the leaderboard and
+    redraw its chart; return the exit status."""
     from benchmark.gold import load_gold
     from benchmark.leaderboard import command_line, format_table, leaderboard_rows, record_run
     from benchmark.runner import parse_documents, run_model, write_predictions
     from benchmark.scoring import score
     from benchmark.submission import read_predictions
 
-    tracks = ["attribution", "end-to-end"] if args.track == "both" else [args.track]
-    names = _selected_names(args.only)
-    gold = load_gold(args.gold)
-    models, notes = _build_models(names, args)
+    names = _selected_names(only)
+    gold = load_gold(gold_path)
+    models, notes = _build_models(names, baseline_options or {})
     if not models:
         raise UsageError("no baseline to run: " + "; ".join(notes))
 
@@ -79,33 +92,33 @@ def run_baselines(args: argparse.Namespace) -> int:
         from benchmark.models import load_pipeline
 
         try:
-            nlp = load_pipeline(args.pipeline)
+            nlp = load_pipeline(pipeline)
         except OSError as exc:
             raise UsageError(f"--pipeline: {exc}") from None
         docs = parse_documents(nlp, [d.text for d in gold.documents])
 
     from tqdm import tqdm
 
-    argv = command_line(args)
+    command = command_line(argv)
     runs = [(model, track) for model in models for track in tracks]
     progress = tqdm(runs, desc="baselines", unit="run", file=sys.stderr, leave=False)
     for model, track in progress:
         progress.set_postfix_str(f"{model.name} ({track})")
         rows = run_model(model, gold, track, docs=docs)
-        path = write_predictions(rows, predictions_path(args.results, model.name, track))
+        path = write_predictions(rows, predictions_path(results_dir, model.name, track))
         predictions = read_predictions(path, gold, track)
-        result = score(gold, predictions, model=model.name, **score_options(args))
-        record_run(args.results, result, predictions_path=path, argv=argv)
+        result = score(gold, predictions, model=model.name, **(scoring or {}))
+        record_run(results_dir, result, predictions_path=path, argv=command)
     progress.close()
 
     for track in tracks:
-        rows = leaderboard_rows(args.results, track)
+        rows = leaderboard_rows(results_dir, track)
         if rows:
             print(format_table(rows))
             print()
     from benchmark.report import LEADERBOARD_CHART_FILE, write_leaderboard_chart
 
-    write_leaderboard_chart(leaderboard_rows(args.results), Path(args.results) / LEADERBOARD_CHART_FILE)
+    write_leaderboard_chart(leaderboard_rows(results_dir), Path(results_dir) / LEADERBOARD_CHART_FILE)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

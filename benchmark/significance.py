@@ -186,32 +186,35 @@ def format_comparison(c: dict[str, Any], micro_a: dict[str, Any], micro_b: dict[
     return "\n".join(lines)
 
 
-def run_compare(args) -> int:
+def run_compare(
+    results_dir: str, name_a: str, name_b: str, *, track: str | None = None, n_resamples: int = 10_000, seed: int = 0
+) -> int:
     """``quotebench compare NAME_A NAME_B [--track T]``: compare the latest
-    recorded runs of two models under every signature they share."""
+    recorded runs of two models under every signature they share, print the
+    comparisons and return the exit status."""
     from benchmark.leaderboard import LEADERBOARD_FILE, leaderboard_rows, load_record
     from benchmark.submission import validate_model_name
 
-    validate_model_name(args.name_a)
-    validate_model_name(args.name_b)
-    rows = leaderboard_rows(args.results, args.track)
-    where = f"{args.results}/{LEADERBOARD_FILE}" + (f" ({args.track} track)" if args.track else "")
+    validate_model_name(name_a)
+    validate_model_name(name_b)
+    rows = leaderboard_rows(results_dir, track)
+    where = f"{results_dir}/{LEADERBOARD_FILE}" + (f" ({track} track)" if track else "")
     runs: dict[str, dict[str, dict[str, str]]] = {}
-    for name in (args.name_a, args.name_b):
+    for name in (name_a, name_b):
         runs[name] = {r["signature"]: r for r in rows if r["model"] == name}
         if not runs[name]:
             raise UsageError(f"{where}: no recorded run named {name!r}")
-    shared = sorted(runs[args.name_a].keys() & runs[args.name_b].keys())
+    shared = sorted(runs[name_a].keys() & runs[name_b].keys())
     if not shared:
         raise UsageError(
-            f"cannot compare {args.name_a} and {args.name_b}: they have no run with the same signature "
-            f"({args.name_a}: {', '.join(sorted(runs[args.name_a]))}; {args.name_b}: {', '.join(sorted(runs[args.name_b]))})"
+            f"cannot compare {name_a} and {name_b}: they have no run with the same signature "
+            f"({name_a}: {', '.join(sorted(runs[name_a]))}; {name_b}: {', '.join(sorted(runs[name_b]))})"
         )
     pairs = []
     for signature in shared:
-        result_a = load_record(args.results, runs[args.name_a][signature])["result"]
-        result_b = load_record(args.results, runs[args.name_b][signature])["result"]
+        result_a = load_record(results_dir, runs[name_a][signature])["result"]
+        result_b = load_record(results_dir, runs[name_b][signature])["result"]
         # Every pair is checked before anything is printed.
-        pairs.append((result_a, result_b, compare(result_a, result_b, n_resamples=args.resamples, seed=args.seed)))
+        pairs.append((result_a, result_b, compare(result_a, result_b, n_resamples=n_resamples, seed=seed)))
     print("\n\n".join(format_comparison(c, a["micro"], b["micro"]) for a, b, c in pairs))
     return 0

@@ -92,15 +92,28 @@ def load_model(spec: str) -> Any:
     return obj
 
 
-def run_submit(args) -> int:
+def run_submit(
+    model_spec: str,
+    name: str,
+    *,
+    gold_path: str | Path,
+    results_dir: str | Path,
+    track: str,
+    pipeline: str | None = None,
+    scoring: dict[str, Any] | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    """Run the model ``model_spec`` (``MODULE:ATTR``) on the gold set in
+    ``track``, score it with the keyword arguments ``scoring`` of
+    :func:`benchmark.scoring.score`, record it as ``name`` under
+    ``results_dir`` with the command ``argv``; return the exit status."""
     from benchmark.gold import load_gold
     from benchmark.submission import read_predictions, validate_model_name
 
-    validate_model_name(args.name)
-    model = load_model(args.model)
-    gold = load_gold(args.gold)
+    validate_model_name(name)
+    model = load_model(model_spec)
+    gold = load_gold(gold_path)
 
-    from benchmark.cli import score_options
     from benchmark.leaderboard import command_line, new_run_dir, record_run
     from benchmark.runner import run_model, write_predictions
     from benchmark.scoring import format_result, score
@@ -109,20 +122,20 @@ def run_submit(args) -> int:
     if model.needs_spacy:
         from benchmark.models import load_pipeline
 
-        nlp = load_pipeline(args.pipeline)
-    rows = run_model(model, gold, args.track, nlp=nlp)
+        nlp = load_pipeline(pipeline)
+    rows = run_model(model, gold, track, nlp=nlp)
 
     staging = Path(tempfile.mkdtemp(prefix="quotebench-submit-"))
-    staged = staging / f"{args.name}.{args.track}.jsonl"
+    staged = staging / f"{name}.{track}.jsonl"
     write_predictions(rows, staged)
-    predictions = read_predictions(staged, gold, args.track)  # a bad row stops here, results/ untouched
-    result = score(gold, predictions, model=args.name, **score_options(args))
+    predictions = read_predictions(staged, gold, track)  # a bad row stops here, results/ untouched
+    result = score(gold, predictions, model=name, **(scoring or {}))
     print(format_result(result))
 
-    run_dir = new_run_dir(args.results, args.name, args.track)
+    run_dir = new_run_dir(results_dir, name, track)
     kept = run_dir / PREDICTIONS_FILE
     shutil.move(staged, kept)
     staging.rmdir()
-    record = record_run(args.results, result, predictions_path=kept, argv=command_line(args), run_dir=run_dir)
+    record = record_run(results_dir, result, predictions_path=kept, argv=command_line(argv), run_dir=run_dir)
     print(f"\nrecorded: {record}")
     return 0

@@ -7,7 +7,7 @@ per-region choice or text (same ``id`` as its region), or a relation
 (``"type": "relation"``, ``from_id``, ``to_id``).  :func:`read_labelstudio`
 turns one annotation per task into tool-neutral regions and attributions; the
 rules that make gold documents out of those live in
-:mod:`benchmark.annotations`.
+:mod:`benchmark.annotation.common`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmark.annotations import (
+from benchmark.annotation import AnnotationFormat
+from benchmark.annotation.common import (
     QUOTE,
     SPEAKER,
     AnnotatedText,
@@ -390,10 +391,11 @@ def task_for(doc: Document, notes: list[str]) -> dict[str, Any]:
     return {"data": {"text": text, "doc_id": doc.doc_id, "source": doc.source}, "annotations": [{"result": results}]}
 
 
-def write_labelstudio(documents: list[Document], out_dir: str | os.PathLike) -> list[str]:
+def write_labelstudio(documents: list[Document], out_dir: str | os.PathLike, *, force: bool = False) -> list[str]:
     """Write ``DIR/tasks.json`` (import it into a project) and
     ``DIR/labeling_config.xml`` (that project's labelling interface); return
-    notes about what could not be expressed."""
+    notes about what could not be expressed.  ``force``: write into a
+    folder that is not empty."""
     notes: list[str] = []
     tasks = [task_for(doc, notes) for doc in documents]
     out = Path(out_dir)
@@ -403,3 +405,11 @@ def write_labelstudio(documents: list[Document], out_dir: str | os.PathLike) -> 
         json.dump(tasks, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     return notes
+
+
+FORMAT = AnnotationFormat(
+    name="labelstudio",
+    help="Label Studio: a JSON export (import), tasks.json and labeling_config.xml (export)",
+    read=read_labelstudio,
+    write=write_labelstudio,
+)

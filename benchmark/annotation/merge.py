@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from benchmark.annotations import source_path
+from benchmark.annotation.common import source_path
 from benchmark.errors import InputError, InputErrors
 from benchmark.gold import Document, load_gold
 

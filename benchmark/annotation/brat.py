@@ -14,7 +14,7 @@ exactly, a Windows line end counting as two.  Two annotation styles are read:
 
 :func:`read_brat` turns them into tool-neutral regions and attributions; the
 rules that make gold documents out of those live in
-:mod:`benchmark.annotations`.
+:mod:`benchmark.annotation.common`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from benchmark.annotations import (
+from benchmark.annotation import AnnotationFormat, Option
+from benchmark.annotation.common import (
     CUE,
     ENTITY_DB,
     QUOTE,
@@ -683,10 +684,11 @@ def ann_lines(doc: Document, notes: list[str]) -> list[str]:
     return lines + extra
 
 
-def write_brat(documents: list[Document], out_dir: str | os.PathLike) -> list[str]:
+def write_brat(documents: list[Document], out_dir: str | os.PathLike, *, force: bool = False) -> list[str]:
     """Write ``DIR/DOC_ID.txt`` (the text, byte for byte) and ``DIR/DOC_ID.ann``
     for every document, plus ``annotation.conf`` and ``visual.conf``; return
-    notes about what could not be expressed."""
+    notes about what could not be expressed.  ``force``: write into a
+    folder that is not empty."""
     out = Path(out_dir)
     paths = [document_path(doc.doc_id) for doc in documents]  # refuse bad ids before writing anything
     notes: list[str] = []
@@ -702,3 +704,27 @@ def write_brat(documents: list[Document], out_dir: str | os.PathLike) -> list[st
         with open(target.with_name(target.name + ".ann"), "w", encoding="utf-8", newline="\n") as fh:
             fh.write(ann)
     return notes
+
+
+def _import(
+    folder: str | os.PathLike, *, out: str | os.PathLike, types: LabelTypes, annotator: str | None = None, event_type: str | None = None
+) -> ImportResult:
+    if event_type is not None:
+        types = replace(types, event=LabelTypes.from_options(event=event_type).event)
+    return read_brat(folder, out=out, types=types, annotator=annotator)
+
+
+FORMAT = AnnotationFormat(
+    name="brat",
+    help="brat standoff: a folder of DOC.txt and DOC.ann (searched recursively)",
+    read=_import,
+    write=write_brat,
+    import_options=(
+        Option(
+            "--annotator", "annotator",
+            "brat: use NAME_ANNOTATOR.ann where it exists (default: NAME.ann, else the alphabetically first "
+            "annotator's file that has annotations)",
+        ),
+        Option("--event-type", "event_type", "brat: event type(s) that are attributions, comma-separated, * allowed (default: Attribution*)"),
+    ),
+)

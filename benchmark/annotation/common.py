@@ -1,7 +1,7 @@
 """From annotation-tool regions to gold documents: the rules that brat and
 Label Studio imports share.
 
-A tool reader (:mod:`benchmark.brat`, :mod:`benchmark.labelstudio`) turns its
+A tool reader (:mod:`benchmark.annotation.brat`, :mod:`benchmark.annotation.labelstudio`) turns its
 files into :class:`Region` objects (annotated spans, already in code points of
 the document's text) and :class:`Attribution` objects (which quote regions,
 speaker region and cue region belong together).  :func:`build_documents` then

@@ -1,0 +1,39 @@
+"""``quotebench gold export FORMAT DIR``: write the gold set (``--gold``) in a
+registered annotation format (:mod:`benchmark.annotation`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmark.commands.common import HelpFormatter, print_notes
+from benchmark.commands.gold_import import format_options
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    from benchmark.annotation import formats
+
+    registry = {name: fmt for name, fmt in formats().items() if fmt.write is not None}
+    p = subparsers.add_parser(
+        "export", parents=[common], help=f"export the gold set (--gold) to {' or '.join(registry)}", formatter_class=HelpFormatter
+    )
+    p.add_argument("format", choices=tuple(registry), help="; ".join(f"{f.name}: {f.help}" for f in registry.values()))
+    p.add_argument("out_dir", metavar="DIR", help="folder to write (brat: DOC_ID.txt/.ann and annotation.conf; labelstudio: tasks.json and labeling_config.xml)")
+    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    for fmt in registry.values():
+        for option in fmt.export_options:
+            option.add_to(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmark.annotation import formats
+    from benchmark.gold import load_gold
+
+    registry = {name: fmt for name, fmt in formats().items() if fmt.write is not None}
+    fmt = registry[args.format]
+    options = format_options(fmt, registry, args, "export")
+    gold = load_gold(args.gold)
+    notes = fmt.write(gold.documents, args.out_dir, force=args.force, **options)
+    print_notes(notes)
+    print(f"{args.out_dir}: {len(gold.documents)} documents, {gold.n_quotes} quotes exported from {args.gold} for {args.format}")
+    return 0

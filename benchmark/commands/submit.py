@@ -1,0 +1,30 @@
+"""``quotebench submit MODULE:ATTR --name NAME``: run a Python model on the
+gold set, score it and record it (:func:`benchmark.submit.run_submit`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmark import contract
+from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, scoring_options
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "submit", parents=[common], help="run a Python model on the gold set, score it, record it", formatter_class=HelpFormatter
+    )
+    p.add_argument("model", metavar="MODULE:ATTR", help="an importable module or path/to/file.py, and the model class or object")
+    p.add_argument("--name", required=True, help="model name for the leaderboard")
+    p.add_argument("--track", choices=contract.TRACKS, default="attribution", help="track to run")
+    add_pipeline_option(p)
+    add_scoring_options(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmark.submit import run_submit
+
+    return run_submit(
+        args.model, args.name, gold_path=args.gold, results_dir=args.results, track=args.track,
+        pipeline=args.pipeline, scoring=scoring_options(args), argv=args.argv,
+    )

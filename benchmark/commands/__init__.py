@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMANDS = ("baselines", "score", "submit", "leaderboard", "compare", "gold")
+COMMANDS = ("baselines", "score", "submit", "leaderboard", "compare", "gold", "site")
 
 
 def command_modules(names: tuple[str, ...] = COMMANDS) -> list[ModuleType]:

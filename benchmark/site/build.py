@@ -1,0 +1,581 @@
+"""``results/site/``: the leaderboard and every run as static HTML that opens
+from disk, with no server and nothing fetched from the network.
+
+Layout of the site (every link relative, every file inside the site folder):
+
+- ``index.html``: the leaderboard, one sortable table per signature;
+- ``runs/<model>/<stamp>-<track>/index.html``: one page per leaderboard row's
+  run (the folder of its record under ``results/runs/``);
+- ``runs/.../docs/<doc>.html``: the document view of that run and document;
+- ``texts/<doc>.js``: a document's text, shared by every run's view of it;
+- ``assets/site.css``, ``assets/site.js``.
+
+A run's documents can only be shown against the gold set it was scored on:
+runs of another gold file (a different ``gold_sha256``) get their page
+without document views, and say so.
+
+The whole site is written to a temporary folder beside it and swapped in
+under a lock, so a reader never sees half a site and two commands writing it
+at once do not mix their files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from benchmark.site import assets
+from benchmark.site.html import (
+    OUTCOME_LABELS,
+    OUTCOMES,
+    bar_chart,
+    esc,
+    interval_svg,
+    num_cell,
+    number,
+    page,
+    script_json,
+    table,
+)
+
+SITE_FOLDER = "site"
+LOCK_FILE = "site.lock"  # results/*.lock is ignored by git
+PAGE_CHARACTERS = 20_000
+"""A document view shows about this many characters at a time."""
+
+CHART_SPEAKERS = 30
+"""The per-speaker chart shows the speakers with the most gold quotes, up to this many."""
+
+_BREAK = re.compile(r"\n\s*\n|\n")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# --------------------------------------------------------------------------
+# Rules the pages rely on
+
+
+def quote_outcome(entry: dict[str, Any]) -> str:
+    """What happened to one gold quote of a run record (``result["quotes"]``):
+
+    - ``missed``: no prediction was paired with it (end-to-end: no predicted
+      span matched it; attribution: no row for its ``quote_id``);
+    - ``abstained``: the paired prediction's speaker is null or empty;
+    - ``correct``: the paired prediction is credited to the gold speaker;
+    - ``wrong-speaker``: any other paired prediction, including one naming a
+      speaker for a gold quote whose text names none.
+    """
+    if not entry.get("matched"):
+        return "missed"
+    if entry.get("predicted_speaker") in (None, ""):
+        return "abstained"
+    return "correct" if entry.get("correct") else "wrong-speaker"
+
+
+def page_cuts(text: str, spans: Iterable[tuple[int, int]], target: int = PAGE_CHARACTERS) -> list[int]:
+    """Where a document view's pages start and end: ``[0, c1, ..., len(text)]``.
+
+    A page ends at a line break (a blank line preferred by the search, since
+    it is one match of the pattern) that falls inside none of ``spans``;
+    each page is cut at the last such break within ``target`` characters of
+    its start, or at the first one after when there is none within (a page
+    is then longer than ``target``).  A text without breaks is one page.
+    """
+    n = len(text)
+    if n <= target:
+        return [0, n]
+    covered = sorted((s, e) for s, e in spans if e > s)
+    merged: list[list[int]] = []
+    for s, e in covered:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    starts = [m[0] for m in merged]
+    breaks = []
+    for match in _BREAK.finditer(text):
+        cut = match.end()
+        at = bisect.bisect_right(starts, cut) - 1
+        inside = at >= 0 and merged[at][0] < cut < merged[at][1]
+        if not inside and 0 < cut < n:
+            breaks.append(cut)
+    cuts = [0]
+    while n - cuts[-1] > target:
+        start = cuts[-1]
+        i = bisect.bisect_right(breaks, start + target) - 1
+        if i >= 0 and breaks[i] > start:
+            cuts.append(breaks[i])
+            continue
+        j = bisect.bisect_right(breaks, start)
+        if j >= len(breaks):
+            break
+        cuts.append(breaks[j])
+    cuts.append(n)
+    return cuts
+
+
+def safe_names(ids: Iterable[str]) -> dict[str, str]:
+    """A file name per id: the id itself when it is made of safe characters
+    and unique ignoring case, else a cleaned prefix and a hash of the id."""
+    ids = list(dict.fromkeys(ids))
+    folded = Counter(i.lower() for i in ids)
+    names = {}
+    for ident in ids:
+        clean = _SAFE_NAME.sub("_", ident)[:80].lstrip(".") or "_"
+        if clean != ident or folded[ident.lower()] > 1:
+            clean = f"{clean}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:10]}"
+        names[ident] = clean
+    return names
+
+
+# --------------------------------------------------------------------------
+# Reading what the results folder holds
+
+
+def _load_gold(gold_path_or_gold: Any):
+    from benchmark.gold import GoldSet, load_gold
+
+    if isinstance(gold_path_or_gold, GoldSet):
+        return gold_path_or_gold
+    return load_gold(gold_path_or_gold)
+
+
+def _runs(results: Path) -> list[tuple[dict[str, str], dict[str, Any] | None, str]]:
+    """(leaderboard row, its record or None, why there is none) in the
+    leaderboard's order."""
+    from benchmark.errors import InputError
+    from benchmark.leaderboard import LEADERBOARD_FILE, load_record, read_leaderboard
+
+    _, rows = read_leaderboard(results / LEADERBOARD_FILE)
+    out = []
+    for row in rows:
+        try:
+            out.append((row, load_record(results, row), ""))
+        except InputError as exc:
+            out.append((row, None, str(exc)))
+    return out
+
+
+def _run_folder(row: dict[str, str]) -> str:
+    """The run's folder in the site: its record's folder under results/."""
+    parts = PurePosixPath(row.get("record", "").replace("\\", "/")).parent.parts
+    if len(parts) >= 2 and all(p not in ("", ".", "..") and not _SAFE_NAME.search(p) for p in parts):
+        return "/".join(parts)
+    digest = hashlib.sha256(f"{row['model']}|{row['signature']}".encode()).hexdigest()[:12]
+    return f"runs/{_SAFE_NAME.sub('_', row['model'])}/{digest}"
+
+
+def _predictions_file(results: Path, record: dict[str, Any], record_path: Path) -> Path | None:
+    """The predictions file a record was scored from, if it is still there
+    unchanged (its sha256 is in the record)."""
+    info = record.get("predictions") or {}
+    named, sha = info.get("path"), info.get("sha256")
+    if not named or not sha:
+        return None
+    candidates = [Path(named)] if os.path.isabs(named) else [Path(named), results.parent / named, results / named]
+    candidates.append(record_path.parent / "predictions.jsonl")
+    from benchmark.leaderboard import file_sha256
+
+    for candidate in candidates:
+        if candidate.is_file() and file_sha256(candidate) == sha:
+            return candidate
+    return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def predicted_mentions(path: Path, track: str) -> dict[tuple, tuple[int, int]]:
+    """The speaker spans (``speaker_start``/``speaker_end``) of a predictions
+    file, keyed by (doc_id, quote_id) in the attribution track and by
+    (doc_id, start, end) end to end.  The file was validated when it was
+    scored; rows without a speaker span are left out."""
+    rows: Iterable[dict[str, Any]]
+    if path.suffix.lower() == ".csv":
+        fh = open(path, encoding="utf-8", newline="")
+        rows = csv.DictReader(fh)
+    else:
+        fh = open(path, encoding="utf-8")
+        rows = (json.loads(line) for line in fh if line.strip())
+    spans: dict[tuple, tuple[int, int]] = {}
+    with fh:
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            s, e = _int_or_none(row.get("speaker_start")), _int_or_none(row.get("speaker_end"))
+            if s is None or e is None:
+                continue
+            if track == "attribution":
+                key: tuple = (row.get("doc_id"), row.get("quote_id"))
+            else:
+                key = (row.get("doc_id"), _int_or_none(row.get("start")), _int_or_none(row.get("end")))
+            spans.setdefault(key, (s, e))
+    return spans
+
+
+# --------------------------------------------------------------------------
+# Pages
+
+
+def _signature_anchor(signature: str) -> str:
+    return "sig-" + hashlib.sha256(signature.encode()).hexdigest()[:10]
+
+
+def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str:
+    groups: dict[str, list[int]] = {}
+    for i, (row, _, _) in enumerate(runs):
+        groups.setdefault(row["signature"], []).append(i)
+    body = [
+        "<h1>Leaderboard</h1>",
+        f'<p class="muted">Ranked by micro F1 within each signature; results of different signatures are never ranked together. '
+        f"Current gold set: {esc(gold_label)}, {len(gold.documents)} documents, {gold.n_quotes} quotes "
+        f"(sha256 <code>{esc(gold.sha256[:12])}</code>). Click or press a column's heading to sort by it.</p>",
+    ]
+    if not runs:
+        body.append("<p>No runs recorded yet: <code>quotebench baselines</code>, <code>score</code> or <code>submit</code> add them.</p>")
+    if len(groups) > 1:
+        body.append('<nav aria-label="signatures"><ul>')
+        body += [f'<li><a href="#{_signature_anchor(s)}"><code>{esc(s)}</code></a></li>' for s in groups]
+        body.append("</ul></nav>")
+    for signature, members in groups.items():
+        first = runs[members[0]][0]
+        track = first["track"]
+        n_gold = first.get("n_gold", "")
+        same_gold = first.get("gold_sha256") == gold.sha256
+        size = (
+            f"Gold set: <strong>{esc(n_gold)} quotes</strong>"
+            + (f" in {len(gold.documents)} documents (the current gold file)" if same_gold else f" (gold sha256 {esc(first.get('gold_sha256', '')[:12])}, not the current gold file)")
+        )
+        columns = [("rank", "num"), ("model", "text"), ("P", "num"), ("R", "num"), ("F1 and 95% interval", "num"), ("macro F1", "num")]
+        if track == "end-to-end":
+            columns.append(("detection F1", "num"))
+        columns += [("n_gold", "num"), ("submitted", "text")]
+        rows = []
+        for i in members:
+            row, record, missing = runs[i]
+            model = esc(row["model"])
+            name = f'<a href="{esc(run_folders[i])}/index.html">{model}</a>' if record is not None else f'{model} <span class="note">(record missing)</span>'
+            f1 = _float(row.get("f1"))
+            ci = interval_svg(f1, _float(row.get("f1_ci_low")), _float(row.get("f1_ci_high")))
+            cells = [
+                num_cell(row.get("rank"), 0) if row.get("rank") else '<td class="num">–</td>',
+                f'<td data-value="{model}">{name}</td>',
+                num_cell(row.get("precision")),
+                num_cell(row.get("recall")),
+                f'<td class="num" data-value="{esc(row.get("f1", ""))}">{number(row.get("f1"))}{ci}</td>',
+                num_cell(row.get("macro_f1")),
+            ]
+            if track == "end-to-end":
+                cells.append(num_cell(row.get("detection_f1")))
+            submitted = row.get("submitted_at", "")
+            cells += [
+                num_cell(row.get("n_gold"), 0),
+                f'<td data-value="{esc(submitted)}"><time datetime="{esc(submitted)}">{esc(submitted[:16].replace("T", " "))}</time></td>',
+            ]
+            rows.append(f'<tr data-model="{model}" data-track="{esc(row["track"])}">{"".join(cells)}</tr>\n')
+        body.append(f'<section id="{_signature_anchor(signature)}" aria-label="{esc(track)} track, {esc(signature)}">')
+        body.append(f"<h2>{esc(track)} track</h2>")
+        body.append(f'<p class="muted">Signature <code>{esc(signature)}</code>. {size}.</p>')
+        body.append(table(columns, rows, caption=f"{esc(track)}: {len(members)} runs; {size}", table_id=_signature_anchor(signature) + "-table"))
+        body.append("</section>")
+    return page("Leaderboard", "\n".join(body), root="", crumbs=[("leaderboard", None)])
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _generic_breakdown(title: str, breakdown: dict[str, Any]) -> str:
+    """A table per key of a mapping value -> figures (``recall_by_type``,
+    each attribute of ``by_attribute``), whatever figures it holds."""
+    keys: list[str] = []
+    for figures in breakdown.values():
+        if isinstance(figures, dict):
+            keys += [k for k in figures if k not in keys and isinstance(figures[k], (int, float)) and not isinstance(figures[k], bool)]
+    rows = []
+    for value, figures in breakdown.items():
+        if not isinstance(figures, dict):
+            continue
+        cells = "".join(
+            num_cell(figures.get(k), 0 if isinstance(figures.get(k), int) else 4) for k in keys
+        )
+        rows.append(f'<tr><td data-value="{esc(value)}">{esc(value)}</td>{cells}</tr>\n')
+    columns = [("value", "text")] + [(esc(k.replace("_", " ")), "num") for k in keys]
+    return table(columns, rows, caption=esc(title))
+
+
+def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outcome_counts, unmatched_counts, note: str) -> str:
+    result = record["result"]
+    micro, macro = result["micro"], result["macro"]
+    ci = (result.get("ci") or {}).get("f1") or [None, None]
+    title = f"{result['model']} ({result['track']})"
+    facts = [
+        ("model", esc(result["model"])),
+        ("track", esc(result["track"])),
+        ("signature", f"<code>{esc(result['signature'])}</code>"),
+        ("submitted", esc(record.get("submitted_at", ""))),
+        ("command", f"<code>{esc(' '.join(map(str, record.get('command') or [])))}</code>"),
+        ("micro P / R / F1", f"{number(micro['precision'])} / {number(micro['recall'])} / {number(micro['f1'])} "
+         f"{interval_svg(micro['f1'], _float(ci[0]), _float(ci[1]))} (95% interval {number(ci[0])}–{number(ci[1])})"),
+        ("macro P / R / F1", f"{number(macro['precision'])} / {number(macro['recall'])} / {number(macro['f1'])}"),
+        ("gold quotes", f"{result['n_gold']} ({result.get('n_gold_with_speaker', '?')} with a speaker), {result.get('n_documents', '?')} documents"),
+        ("predictions", f"{result['n_predicted']} ({result.get('n_abstained', 0)} abstained)"),
+    ]
+    if result.get("detection"):
+        d = result["detection"]
+        facts.append(("quote detection P / R / F1", f"{number(d['precision'])} / {number(d['recall'])} / {number(d['f1'])}"))
+    body = [f"<h1>{esc(title)}</h1>", '<dl class="facts">', *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts), "</dl>"]
+    if note:
+        body.append(f'<p class="note">{esc(note)}</p>')
+
+    per_speaker = result.get("per_speaker") or []
+    body.append("<h2>Per speaker</h2>")
+    charted = [r for r in per_speaker if r.get("gold", 0) > 0][:CHART_SPEAKERS]
+    if charted:
+        more = f" (the {len(charted)} with most gold quotes)" if len([r for r in per_speaker if r.get("gold", 0) > 0]) > len(charted) else ""
+        body.append(bar_chart([{**r, "label": r.get("name") or r["speaker"]} for r in charted], title=f"Precision, recall and F1 per speaker{more}"))
+    rows = [
+        f'<tr><td data-value="{esc(r.get("name") or r["speaker"])}">{esc(r.get("name") or "")} <code>{esc(r["speaker"])}</code></td>'
+        f'{num_cell(r["precision"])}{num_cell(r["recall"])}{num_cell(r["f1"])}{num_cell(r["tp"], 0)}{num_cell(r["predicted"], 0)}{num_cell(r["gold"], 0)}</tr>\n'
+        for r in per_speaker
+    ]
+    body.append(table(
+        [("speaker", "text"), ("P", "num"), ("R", "num"), ("F1", "num"), ("tp", "num"), ("predicted", "num"), ("gold", "num")],
+        rows, caption=f"{len(per_speaker)} speakers; gold set: {result['n_gold']} quotes",
+    ))
+    if result.get("recall_by_type"):
+        body.append("<h2>Recall by quote type</h2>")
+        body.append(_generic_breakdown(f"gold set: {result['n_gold']} quotes", result["recall_by_type"]))
+    by_attribute = result.get("by_attribute")
+    if isinstance(by_attribute, dict) and by_attribute:
+        body.append("<h2>Recall by attribute</h2>")
+        for attribute, breakdown in by_attribute.items():
+            if isinstance(breakdown, dict):
+                body.append(f"<h3>{esc(attribute)}</h3>")
+                body.append(_generic_breakdown(f"by {attribute}; gold set: {result['n_gold']} quotes", breakdown))
+
+    body.append("<h2>Documents</h2>")
+    columns = [("document", "text"), ("quotes", "num")] + [(OUTCOME_LABELS[o], "num") for o in OUTCOMES]
+    if result["track"] == "end-to-end":
+        columns.append(("unmatched predictions", "num"))
+    rows = []
+    for doc_id, counts in outcome_counts.items():
+        link = doc_links.get(doc_id) if doc_links else None
+        name = f'<a href="{esc(link)}">{esc(doc_id)}</a>' if link else esc(doc_id)
+        cells = [f'<td data-value="{esc(doc_id)}">{name}</td>', num_cell(sum(counts.values()), 0)]
+        cells += [num_cell(counts.get(o, 0), 0) for o in OUTCOMES]
+        if result["track"] == "end-to-end":
+            cells.append(num_cell(unmatched_counts.get(doc_id, 0), 0))
+        rows.append(f"<tr>{''.join(cells)}</tr>\n")
+    body.append(table(columns, rows, caption=f"{len(outcome_counts)} documents; what happened to each gold quote"))
+    return page(title, "\n".join(body), root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)])
+
+
+def _document_data(doc, entries, unmatched, mentions, track: str, text_key: str, text_file: str, cuts) -> dict[str, Any]:
+    gold_quotes = {q.id: q for q in doc.quotes}
+    quotes = []
+    for entry in entries:
+        q = gold_quotes.get(entry["quote_id"])
+        if q is None:
+            continue
+        ps, pe = entry.get("predicted_start"), entry.get("predicted_end")
+        key = (doc.doc_id, q.id) if track == "attribution" else (doc.doc_id, ps, pe)
+        pm = mentions.get(key) if entry.get("matched") else None
+        quotes.append({
+            "id": q.id, "start": q.start, "end": q.end, "type": q.type,
+            "gold_speaker": q.speaker, "outcome": quote_outcome(entry), "matched": bool(entry.get("matched")),
+            "predicted_speaker": entry.get("predicted_speaker"), "resolved_speaker": entry.get("resolved_speaker"),
+            "ps": ps, "pe": pe,
+            "gm_start": q.speaker_mention.start if q.speaker_mention else None,
+            "gm_end": q.speaker_mention.end if q.speaker_mention else None,
+            "pm_start": pm[0] if pm else None, "pm_end": pm[1] if pm else None,
+            "cue_start": q.cue.start if q.cue else None, "cue_end": q.cue.end if q.cue else None,
+        })
+    quotes.sort(key=lambda q: (q["start"], -q["end"]))
+    unmatched_out = []
+    for u in unmatched:
+        pm = mentions.get((doc.doc_id, u.get("start"), u.get("end")))
+        unmatched_out.append({
+            "start": u["start"], "end": u["end"], "speaker": u.get("speaker"), "resolved_speaker": u.get("resolved_speaker"),
+            "pm_start": pm[0] if pm else None, "pm_end": pm[1] if pm else None,
+        })
+    unmatched_out.sort(key=lambda u: (u["start"], u["end"]))
+    return {
+        "doc_id": doc.doc_id, "track": track, "text_key": text_key, "text_file": text_file, "pages": cuts,
+        "entities": {e.id: e.name for e in doc.entities}, "quotes": quotes, "unmatched": unmatched_out,
+    }
+
+
+def _document_page(doc, data: dict[str, Any], *, title: str, root: str, run_href: str, text_src: str) -> str:
+    speakers = sorted({q["gold_speaker"] for q in data["quotes"] if q["gold_speaker"]}, key=lambda s: (data["entities"].get(s, s).lower(), s))
+    n_pages = len(data["pages"]) - 1
+    counts = Counter(q["outcome"] for q in data["quotes"])
+    list_rows = []
+    for q in data["quotes"]:
+        predicted = (
+            "–" if not q["matched"] else "(abstained)" if q["predicted_speaker"] in (None, "")
+            else esc(q["predicted_speaker"]) + (f' → <code>{esc(q["resolved_speaker"])}</code>' if q["resolved_speaker"] else "")
+        )
+        gold_name = data["entities"].get(q["gold_speaker"], q["gold_speaker"]) if q["gold_speaker"] else "(none)"
+        list_rows.append(
+            f'<tr data-outcome="{q["outcome"]}" data-speaker="{esc(q["gold_speaker"] or "")}">'
+            f'<td data-value="{q["start"]}"><a href="#q-{esc(q["id"])}">{esc(q["id"])}</a></td>'
+            f'<td>{esc(q["type"])}</td><td>{OUTCOME_LABELS[q["outcome"]]}</td>'
+            f'<td>{esc(gold_name)}</td><td>{predicted}</td></tr>\n'
+        )
+    for k, u in enumerate(data["unmatched"]):
+        list_rows.append(
+            f'<tr data-outcome="unmatched" data-speaker="{esc(u["resolved_speaker"] or "")}">'
+            f'<td data-value="{u["start"]}">{u["start"]}–{u["end"]}</td><td>–</td><td>unmatched prediction</td><td>–</td>'
+            f'<td>{esc(u["speaker"]) if u["speaker"] is not None else "(abstained)"}</td></tr>\n'
+        )
+    outcome_options = "".join(
+        f'<option value="{o}">{OUTCOME_LABELS[o]} ({counts.get(o, 0)})</option>' for o in OUTCOMES
+    ) + (f'<option value="unmatched">unmatched predictions ({len(data["unmatched"])})</option>' if data["track"] == "end-to-end" else "")
+    speaker_options = "".join(f'<option value="{esc(s)}">{esc(data["entities"].get(s, s))}</option>' for s in speakers)
+    page_options = "".join(
+        f'<option value="{i}">page {i + 1} of {n_pages} (characters {data["pages"][i]}–{data["pages"][i + 1]})</option>' for i in range(n_pages)
+    )
+    body = f"""<h1>{esc(data["doc_id"])}</h1>
+<p class="muted">{esc(title)} · {len(data["quotes"])} gold quotes · {len(data["unmatched"])} unmatched predictions · {len(data["pages"]) and data["pages"][-1]} characters · <a href="{esc(run_href)}">back to the run</a></p>
+<p class="key"><span><mark data-outcome="correct" class="q">correct</mark></span><span><mark data-outcome="wrong-speaker" class="q">wrong speaker</mark></span><span><mark data-outcome="abstained" class="q">abstained</mark></span><span><mark data-outcome="missed" class="q">missed</mark></span><span><mark class="unmatched">prediction matching no gold quote</mark></span><span><span class="d-pred">predicted span, where it differs</span></span><span><span class="d-gm">gold speaker mention</span></span><span><span class="d-pm">predicted speaker mention</span></span><span><span class="d-cue">cue</span></span></p>
+<div class="controls">
+<label for="filter-speaker">Gold speaker<select id="filter-speaker"><option value="">all speakers</option>{speaker_options}</select></label>
+<label for="filter-outcome">Outcome<select id="filter-outcome"><option value="">all outcomes</option>{outcome_options}</select></label>
+<div class="pager"><button type="button" id="page-prev">← previous</button><label for="page-select" class="hide-narrow">Page</label><select id="page-select" aria-label="page">{page_options}</select><button type="button" id="page-next">next →</button></div>
+</div>
+<noscript><p>The text view needs JavaScript; the list of quotes below works without it.</p></noscript>
+<div id="doc-text" aria-label="document text">Loading the text…</div>
+<div id="detail" role="status" aria-live="polite">Hover over or tab to a quote to compare its gold and predicted speaker.</div>
+<details open><summary>Quotes of this document (<span id="list-count">{len(list_rows)}</span> shown)</summary>
+{table([("quote", "num"), ("type", "text"), ("outcome", "text"), ("gold speaker", "text"), ("predicted speaker", "text")], list_rows, table_id="quote-list")}
+</details>
+<script type="application/json" id="qb-doc">{script_json(data)}</script>
+<script src="{esc(text_src)}"></script>"""
+    return page(f"{data['doc_id']} · {title}", body, root=root,
+                crumbs=[("leaderboard", f"{root}index.html"), (title, run_href), (data["doc_id"], None)])
+
+
+# --------------------------------------------------------------------------
+# The site
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _render(site: Path, results: Path, gold, gold_label: str) -> None:
+    runs = _runs(results)
+    folders = {i: _run_folder(row) for i, (row, _, _) in enumerate(runs)}
+    doc_names = safe_names(d.doc_id for d in gold.documents)
+    docs = {d.doc_id: d for d in gold.documents}
+    cuts = {
+        d.doc_id: page_cuts(d.text, [(q.start, q.end) for q in d.quotes]) for d in gold.documents
+    }
+    texts_written: set[str] = set()
+
+    _write(site / "assets" / "site.css", assets.CSS)
+    _write(site / "assets" / "site.js", assets.JS)
+    _write(site / "index.html", _index_page(runs, folders, gold, gold_label))
+
+    for i, (row, record, _) in enumerate(runs):
+        if record is None:
+            continue
+        result = record["result"]
+        folder = site / folders[i]
+        root = "../" * len(PurePosixPath(folders[i]).parts)
+        entries_by_doc: dict[str, list[dict]] = {}
+        for entry in result.get("quotes") or []:
+            entries_by_doc.setdefault(entry["doc_id"], []).append(entry)
+        unmatched_by_doc: dict[str, list[dict]] = {}
+        for u in result.get("unmatched_predictions") or []:
+            unmatched_by_doc.setdefault(u["doc_id"], []).append(u)
+        outcome_counts = {
+            doc_id: Counter(quote_outcome(e) for e in entries) for doc_id, entries in entries_by_doc.items()
+        }
+        unmatched_counts = {doc_id: len(u) for doc_id, u in unmatched_by_doc.items()}
+        same_gold = result.get("gold_sha256") == gold.sha256
+        note = "" if same_gold else (
+            "This run was scored on another gold file (sha256 " + str(result.get("gold_sha256", ""))[:12]
+            + ") than the current one: its documents cannot be shown."
+        )
+        doc_links = None
+        title = f"{result['model']} ({result['track']})"
+        if same_gold:
+            doc_links = {doc_id: f"docs/{doc_names[doc_id]}.html" for doc_id in entries_by_doc if doc_id in docs}
+            record_path = results / row["record"]
+            predictions = _predictions_file(results, record, record_path)
+            mentions = predicted_mentions(predictions, result["track"]) if predictions else {}
+            if not predictions:
+                note = "The predictions file of this run is gone or changed since it was scored: predicted speaker mentions are not shown."
+            for doc_id in doc_links:
+                doc = docs[doc_id]
+                key = doc_names[doc_id]
+                text_file = f"texts/{key}.js"
+                if key not in texts_written:
+                    _write(site / text_file, f"window.QB_TEXTS=window.QB_TEXTS||{{}};window.QB_TEXTS[{json.dumps(key)}]={json.dumps(doc.text, ensure_ascii=False)};\n")
+                    texts_written.add(key)
+                data = _document_data(doc, entries_by_doc[doc_id], unmatched_by_doc.get(doc_id, []), mentions,
+                                      result["track"], key, text_file, cuts[doc_id])
+                doc_root = root + "../"
+                _write(folder / "docs" / f"{key}.html",
+                       _document_page(doc, data, title=title, root=doc_root, run_href="../index.html", text_src=doc_root + text_file))
+        _write(folder / "index.html", _run_page(row, record, root=root, doc_links=doc_links, outcome_counts=outcome_counts,
+                                                unmatched_counts=unmatched_counts, note=note))
+
+
+def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
+    """Write ``<results_dir>/site/`` from the leaderboard and the run records
+    it points at, against the gold set (a path or a loaded ``GoldSet``);
+    return the path of its ``index.html``.  The previous site is replaced as
+    a whole."""
+    from filelock import FileLock
+
+    results = Path(results_dir)
+    gold = _load_gold(gold_path_or_gold)
+    gold_label = gold.path if isinstance(gold.path, str) else str(gold.path)
+    results.mkdir(parents=True, exist_ok=True)
+    site = results / SITE_FOLDER
+    with FileLock(str(results / LOCK_FILE)):
+        staging = Path(tempfile.mkdtemp(prefix=".site-", dir=results))
+        try:
+            _render(staging, results, gold, gold_label)
+            mode = 0o777 & ~_umask()
+            for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+                folder.chmod(mode)
+            old = None
+            if site.exists():
+                old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=results))
+                os.replace(site, old / SITE_FOLDER)
+            os.replace(staging, site)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    return site / "index.html"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

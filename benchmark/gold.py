@@ -154,6 +154,11 @@ class GoldSet:
         return sum(len(d.quotes) for d in self.documents)
 
 
+class MissingSourceWarning(UserWarning):
+    """A gold file names source files that do not exist, so its texts were
+    not checked against them (issued by :func:`load_gold`, once per file)."""
+
+
 @dataclass(slots=True)
 class ValidationReport:
     errors: list[InputError]
@@ -172,6 +177,12 @@ def load_gold(path: str | os.PathLike = DEFAULT_GOLD, *, check_source: bool = Tr
     if report.errors:
         raise InputErrors(report.errors)
     assert report.gold is not None
+    for warning in report.warnings:
+        if warning.field == "source":
+            # Whoever scores against this file should know that its texts
+            # were not checked: the one warning that is said outside
+            # ``gold validate``.
+            warnings.warn(str(warning), MissingSourceWarning, stacklevel=2)
     return report.gold
 
 
@@ -227,6 +238,7 @@ def validate_gold(path: str | os.PathLike = DEFAULT_GOLD, *, check_source: bool 
             else:
                 seen_doc_ids[doc.doc_id] = line_no
             documents.append(doc)
+    checker.finish()
     gold = GoldSet(documents, path_str, digest.hexdigest())
     return ValidationReport(checker.errors, checker.warnings, None if checker.errors else gold)
 
@@ -388,6 +400,8 @@ class _Checker:
         self._source_texts: dict[Path, str | None] = {}
         self._strings: dict[str, str] = {}
         self._offsets: list[int] = []  # offset[i] is i: one int object per value
+        self._missing_source: tuple[int, int, str] | None = None  # (warning index, line, source) of the first
+        self._n_missing_sources = 0
 
     def error(self, line: int, fieldname: str, problem: str) -> None:
         self.errors.append(InputError(self.path, line, fieldname, problem))
@@ -464,6 +478,7 @@ class _Checker:
     def _check_source(self, line: int, source: str, text: str) -> None:
         candidate = self._source_file(source)
         if candidate is None:
+            self._source_not_found(line, source)
             return
         on_disk = self._source_texts.get(candidate, "")
         if on_disk == "":  # not read yet (a source file is never empty: text is not)
@@ -485,6 +500,29 @@ class _Checker:
                 f"differs from source file {candidate} at character {where} "
                 f"(file has {len(on_disk)} characters, text has {len(text)})",
             )
+
+    def _source_not_found(self, line: int, source: str) -> None:
+        """Remember a source that names no file: one warning per gold file
+        (:meth:`finish`), not one per document, names the first and counts the
+        rest.  A URL is not looked for."""
+        if "://" in source:
+            return
+        if self._missing_source is None:
+            self._missing_source = (len(self.warnings), line, source)
+        self._n_missing_sources += 1
+
+    def finish(self) -> None:
+        """Add the warnings that sum up the whole file (the missing sources),
+        in line order among the others."""
+        if self._missing_source is None:
+            return
+        index, line, source = self._missing_source
+        tried = ", ".join(dict.fromkeys(os.path.abspath(base / source) for base in self._bases))
+        problem = f"{source!r} not found (tried {tried}); its text was not checked"
+        more = self._n_missing_sources - 1
+        if more:
+            problem += f"; nor were the texts of {more} more {'document' if more == 1 else 'documents'} whose source was not found"
+        self.warnings.insert(index, InputError(self.path, line, "source", problem))
 
     def _source_file(self, source: str) -> Path | None:
         """The file ``source`` names, relative to the current folder, the gold
@@ -905,6 +943,7 @@ def document_from_json(obj: dict[str, Any]) -> Document:
                 span(q.get("speaker_mention")),
                 span(q.get("cue")),
                 [span(f) for f in q["fragments"]] if q.get("fragments") else None,
+                q.get("attributes"),
             )
             for q in obj.get("quotes") or []
         ],
@@ -944,6 +983,10 @@ def dataset_features():
                     "speaker_mention": dict(span),
                     "cue": dict(span),
                     "fragments": [span],
+                    # JSON text of the quote's attributes, null when it has
+                    # none: their names and value types vary from corpus to
+                    # corpus, which a fixed structure could not hold exactly.
+                    "attributes": Value("string"),
                 }
             ],
         }
@@ -961,6 +1004,8 @@ def to_dataset(gold: GoldSet | Iterable[Document]):
         row = doc.to_json()
         for q in row["quotes"]:
             q.setdefault("fragments", [])
+            attributes = q.get("attributes")
+            q["attributes"] = None if attributes is None else json.dumps(attributes, ensure_ascii=False)
         rows.append(row)
     return Dataset.from_list(rows, features=dataset_features())
 
@@ -979,6 +1024,8 @@ def from_dataset(dataset) -> list[Document]:
         for q in row["quotes"]:
             q["speaker_mention"] = _null_span(q.get("speaker_mention"))
             q["cue"] = _null_span(q.get("cue"))
+            attributes = q.get("attributes")
+            q["attributes"] = None if attributes is None else json.loads(attributes)
         documents.append(document_from_json(row))
     return documents
 

@@ -12,6 +12,7 @@ from benchmark.errors import InputErrors
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("validate", parents=[common], help="check a gold file against its seeds", formatter_class=HelpFormatter)
     p.add_argument("path", nargs="?", default=None, help="gold file (default: --gold)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors: exit 2 if there is any")
     p.set_defaults(handler=run)
 
 
@@ -20,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
 
     path = args.path or args.gold
     report = validate_gold(path)
+    if args.strict and report.warnings:
+        raise InputErrors(sorted(report.errors + report.warnings, key=lambda problem: problem.line))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if report.errors:

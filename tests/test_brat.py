@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.annotation.common import classify_quote, enclosed, group_entities, speaker_name
 from benchmark.annotation.common import SpeakerMention as Mention
+from benchmark.annotation.common import classify_quote, enclosed, group_entities, speaker_name
 from benchmark.cli import main
 from benchmark.gold import Document, Entity, Quote, Span, load_gold, validate_gold, write_gold
 

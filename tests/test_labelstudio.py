@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.annotation.labelstudio import utf16_offsets, utf16_positions
 from benchmark.cli import main
 from benchmark.gold import Span, load_gold
-from benchmark.annotation.labelstudio import utf16_offsets, utf16_positions
 from test_brat import assert_same_gold, round_trip_gold
 
 EXPORT = Path(__file__).parent / "data" / "labelstudio" / "export.json"

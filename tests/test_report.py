@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-from test_leaderboard import PEOPLE, ROOT, make_result, run_cli, units_with, write_attribution_predictions, write_gold_file
-
 from benchmark.report import MAX_CHART_SPEAKERS, format_errors, leaderboard_chart, speaker_chart, write_leaderboard_chart
+from test_leaderboard import PEOPLE, ROOT, make_result, run_cli, units_with, write_attribution_predictions, write_gold_file
 
 
 def result_with_speakers(per_speaker: list[dict]) -> dict:

@@ -9,13 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_leaderboard import ROOT, run_cli, write_gold_file
 
 from benchmark.errors import InputError, UsageError
 from benchmark.gold import load_gold
 from benchmark.leaderboard import file_sha256, read_leaderboard
 from benchmark.models import ModelInput, QuoteSpan, load_pipeline
 from benchmark.submit import load_model
+from test_leaderboard import ROOT, run_cli, write_gold_file
 
 EXAMPLE = ROOT / "examples" / "nearest_person.py"
 GOLD = ROOT / "gold" / "gold.jsonl"

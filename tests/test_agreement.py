@@ -62,6 +62,9 @@ def full_annotation() -> dict:
 
 
 def write(path: Path, *docs: dict) -> Path:
+    """A gold file of ``docs``, with each document's source file beside it."""
+    for doc in docs:
+        (path.parent / doc["source"]).write_text(doc["text"], encoding="utf-8", newline="")
     path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
     return path
 
@@ -189,8 +192,8 @@ def test_three_annotators_documents_left_out_and_worst_first(tmp_path):
     quote in the same type, so alpha is 1 (two types occur)."""
     full = full_annotation()
     only_q01 = document([full["quotes"][0]], full["entities"])
-    d2 = dict(full_annotation(), doc_id="d2")
-    d3 = dict(full_annotation(), doc_id="d3")
+    d2 = dict(full_annotation(), doc_id="d2", source="d2.txt")
+    d3 = dict(full_annotation(), doc_id="d3", source="d3.txt")
     result = figures(tmp_path, [full, d2, d3], [full], [only_q01, d2])
     assert result["n_documents"] == 2 and result["n_documents_left_out"] == 1
     # pairs: A-B on d1 (F1 1), A-C on d1 and d2 (paired 1 + 3 of 3+1 and 3+3: 2*4/10), B-C on d1 (2*1/4)
@@ -220,6 +223,7 @@ def test_command_line_refuses_differing_texts_and_one_file(tmp_path, capsys):
     a = write(tmp_path / "a.jsonl", full_annotation())
     changed = full_annotation()
     changed["text"] = TEXT.replace("rain", "snow")
+    changed["source"] = "d1-b.txt"
     b = write(tmp_path / "b.jsonl", changed)
     out = tmp_path / "agreement.json"
     code, _, err = run(capsys, "gold", "agree", a, b, "--json", out)

@@ -93,7 +93,7 @@ class Annotation:
 def load_annotations(paths: Sequence[str | os.PathLike]) -> list[Annotation]:
     """Validate and read each gold file.  An annotation is named by its file
     name without ``.jsonl`` (its path, when two files share a name)."""
-    from benchmark.annotation.merge import _document_lines as document_lines
+    from benchmark.annotation.merge import document_lines
 
     if len(paths) < 2:
         raise UsageError("gold agree needs at least two annotations (gold files)")

@@ -37,7 +37,7 @@ def rebase_source(source: str, gold_file: str | os.PathLike, out: str | os.PathL
     return source_path(found, out)
 
 
-def _document_lines(path: str | os.PathLike) -> list[int]:
+def document_lines(path: str | os.PathLike) -> list[int]:
     """The line number of each document of a valid gold file."""
     content = Path(path).read_bytes().decode("utf-8-sig")
     # Split on "\n" only, as the gold reader does: str.splitlines() would also
@@ -60,7 +60,7 @@ def merge_gold(paths: list[str | os.PathLike], out: str | os.PathLike) -> tuple[
     first: dict[str, tuple[Document, str, int]] = {}
     for path in paths:
         gold = load_gold(path)
-        for doc, line in zip(gold.documents, _document_lines(path)):
+        for doc, line in zip(gold.documents, document_lines(path)):
             doc.source = rebase_source(doc.source, path, out)
             if doc.doc_id in first:
                 kept, kept_path, kept_line = first[doc.doc_id]

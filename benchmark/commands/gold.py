@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-GOLD_ACTIONS = ("validate", "stats", "import", "export", "merge")
+GOLD_ACTIONS = ("validate", "stats", "import", "export", "merge", "agree")
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:

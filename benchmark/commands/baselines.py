@@ -31,9 +31,10 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import baselines
     from benchmark.run_baselines import run_baselines
+    from benchmark.site import build_site
 
     given = vars(args)
-    return run_baselines(
+    status = run_baselines(
         args.gold, args.results,
         tracks=contract.TRACKS if args.track == BOTH else (args.track,),
         only=args.only,
@@ -42,3 +43,5 @@ def run(args: argparse.Namespace) -> int:
         scoring=scoring_options(args),
         argv=args.argv,
     )
+    print(f"site: {build_site(args.results, args.gold)}")
+    return status

@@ -53,4 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
         record = record_run(args.results, result, predictions_path=args.pred, argv=command_line(args.argv))
         print(f"\nrecorded: {record}")
+        from benchmark.site import build_site
+
+        print(f"site: {build_site(args.results, gold)}")
     return 0

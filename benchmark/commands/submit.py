@@ -22,9 +22,12 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from benchmark.site import build_site
     from benchmark.submit import run_submit
 
-    return run_submit(
+    status = run_submit(
         args.model, args.name, gold_path=args.gold, results_dir=args.results, track=args.track,
         pipeline=args.pipeline, scoring=scoring_options(args), argv=args.argv,
     )
+    print(f"site: {build_site(args.results, args.gold)}")
+    return status

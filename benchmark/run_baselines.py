@@ -2,8 +2,9 @@
 predictions as ``results/predictions/<model>.<track>.jsonl`` (the submission
 format), score them, record them on the leaderboard and print it.
 
-Documents are parsed once (``nlp.pipe``) and the Docs are shared by every
-baseline and both tracks.  Baselines that cannot run here are skipped with a
+Runs stream (:mod:`benchmark.runner`): each document is parsed once, in
+pieces, or read from the parse cache, and its Doc is shared by every baseline
+and both tracks, then dropped.  Baselines that cannot run here are skipped with a
 note on stderr: ``llm`` unless ``--llm-url`` is given, and any baseline whose
 optional dependency is not installed (``textacy``).  Nothing is written
 before the gold file, the names and the pipeline have been accepted.
@@ -69,25 +70,41 @@ def run_baselines(
     baseline_options: dict[str, dict[str, Any]] | None = None,
     scoring: dict[str, Any] | None = None,
     argv: list[str] | None = None,
+    train_path: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    n_process: int | None = None,
 ) -> int:
     """Run the baselines named in ``only`` (comma-separated; default all)
     in each of ``tracks``, score each run with the keyword arguments
     ``scoring`` of :func:`benchmark.scoring.score`, record it under
     ``results_dir`` with the command ``argv``, print the leaderboard and
-    redraw its chart; return the exit status."""
+    redraw its chart; return the exit status.
+
+    Runs stream (:func:`benchmark.runner.run_models`).  The baselines that
+    learn are trained on the gold file ``train_path`` when it is given,
+    else cross-validated on the gold set; the run record keeps the training
+    file's path and sha256 (``result["training"]``).  Parses are read from
+    and written to the parse cache in ``cache_dir`` when it is given
+    (:class:`benchmark.parse_cache.ParseCache`).
+    """
     from benchmark.gold import load_gold
     from benchmark.leaderboard import command_line, format_table, leaderboard_rows, record_run
-    from benchmark.runner import parse_documents, run_model, write_predictions
+    from benchmark.runner import is_trainable, run_models, write_predictions
     from benchmark.scoring import score
     from benchmark.submission import read_predictions
 
     names = _selected_names(only)
     gold = load_gold(gold_path)
+    train = load_gold(train_path) if train_path is not None else None
+    if train is not None:
+        _check_disjoint(train, gold)
     models, notes = _build_models(names, baseline_options or {})
     if not models:
         raise UsageError("no baseline to run: " + "; ".join(notes))
+    if train is not None and not any(is_trainable(m) for m in models):
+        notes.append(f"--train: none of {', '.join(m.name for m in models)} learns; {train_path} was not used")
 
-    docs = None
+    nlp = cache = None
     if any(getattr(m, "needs_spacy", False) for m in models):
         from benchmark.models import load_pipeline
 
@@ -95,21 +112,24 @@ def run_baselines(
             nlp = load_pipeline(pipeline)
         except OSError as exc:
             raise UsageError(f"--pipeline: {exc}") from None
-        docs = parse_documents(nlp, [d.text for d in gold.documents])
+        if cache_dir is not None:
+            from benchmark.parse_cache import ParseCache
 
-    from tqdm import tqdm
+            cache = ParseCache(cache_dir, nlp)
+
+    predictions_by_run = run_models(models, gold, tracks, nlp=nlp, train=train, cache=cache, n_process=n_process)
+    if cache is not None and cache.refused:
+        notes.append(f"parse cache: {cache.refused} entr{'y' if cache.refused == 1 else 'ies'} could not be trusted and were parsed again")
 
     command = command_line(argv)
-    runs = [(model, track) for model in models for track in tracks]
-    progress = tqdm(runs, desc="baselines", unit="run", file=sys.stderr, leave=False)
-    for model, track in progress:
-        progress.set_postfix_str(f"{model.name} ({track})")
-        rows = run_model(model, gold, track, docs=docs)
-        path = write_predictions(rows, predictions_path(results_dir, model.name, track))
-        predictions = read_predictions(path, gold, track)
-        result = score(gold, predictions, model=model.name, **(scoring or {}))
-        record_run(results_dir, result, predictions_path=path, argv=command)
-    progress.close()
+    for model in models:
+        for track in tracks:
+            path = write_predictions(predictions_by_run.pop((model.name, track)), predictions_path(results_dir, model.name, track))
+            predictions = read_predictions(path, gold, track)
+            result = score(gold, predictions, model=model.name, **(scoring or {}))
+            if train is not None and is_trainable(model):
+                result["training"] = {"gold": str(train_path), "gold_sha256": train.sha256}
+            record_run(results_dir, result, predictions_path=path, argv=command)
 
     for track in tracks:
         rows = leaderboard_rows(results_dir, track)
@@ -122,3 +142,15 @@ def run_baselines(
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def _check_disjoint(train, gold) -> None:
+    """Refuse a training set that holds a text of the test set: the model
+    would be scored on what it was trained on."""
+    test_texts = {d.text: d.doc_id for d in gold.documents}
+    for document in train.documents:
+        if document.text in test_texts:
+            raise UsageError(
+                f"--train: document {document.doc_id!r} of {train.path} has the text of document "
+                f"{test_texts[document.text]!r} of the gold set {gold.path}: train and test must not share a text"
+            )

@@ -5,9 +5,11 @@ baseline's own options are declared at its ``@register`` and offered here."""
 from __future__ import annotations
 
 import argparse
+import os
 
 from benchmark import contract
 from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, scoring_options
+from benchmark.parse_cache import CACHE_DIR_NAME
 
 BOTH = "both"
 
@@ -23,6 +25,13 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     for name in baselines.names():
         for option in baselines.registration(name).options:
             option.add_to(p)
+    p.add_argument(
+        "--train", default=None, metavar="TRAIN",
+        help="gold file the baselines that learn are trained on (then scored on --gold without cross-validation; "
+        "default: cross-validation on --gold)",
+    )
+    p.add_argument("--cache", default=None, metavar="DIR", help="parse cache folder (default: RESULTS/cache)")
+    p.add_argument("--no-cache", action="store_true", help="parse every document, read and write no parse cache")
     add_pipeline_option(p)
     add_scoring_options(p)
     p.set_defaults(handler=run)
@@ -42,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         baseline_options={name: baselines.option_values(name, given) for name in baselines.names()},
         scoring=scoring_options(args),
         argv=args.argv,
+        train_path=args.train,
+        cache_dir=None if args.no_cache else (args.cache or os.path.join(args.results, CACHE_DIR_NAME)),
     )
     print(f"site: {build_site(args.results, args.gold)}")
     return status

@@ -73,7 +73,8 @@ mark.active { box-shadow: 0 0 0 2px var(--focus); }
 .hl { outline: 2px solid var(--focus); }
 #detail { position: sticky; bottom: 0; background: #fffbe6; border: 1px solid #e6d8a0; padding: .5em .8em;
   margin-top: 1em; min-height: 2.6em; font-size: .95em; overflow-wrap: anywhere; }
-.key { font-size: .9em; } .key span { margin-right: 1em; white-space: nowrap; }
+.key { font-size: .9em; } .key > span { margin-right: .8em; white-space: nowrap; display: inline-block; }
+.controls select { max-width: 100%; }
 tr[hidden] { display: none; }
 @media (max-width: 40em) {
   body { font-size: 15px; }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from benchmark import __version__
 from benchmark.commands import command_modules
@@ -28,11 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # The library warns through the warnings module (whoever calls it decides
+    # what to do); the command line says it in one line, as errors.
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Run records store the command as typed, also when main() is called from Python.
     args.argv = list(argv) if argv is not None else sys.argv[1:]
+    with warnings.catch_warnings():
+        warnings.showwarning = _print_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
     except InputErrors as exc:

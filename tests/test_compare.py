@@ -12,7 +12,8 @@ import pytest
 from benchmark.errors import UsageError
 from benchmark.leaderboard import record_run
 from benchmark.significance import compare
-from test_leaderboard import ROOT, SIGNATURE, f1_of, make_result, run_cli, units_with, write_attribution_predictions, write_gold_file
+from support.cli import ROOT, run_cli
+from support.results import SIGNATURE, f1_of, make_result, units_with, write_attribution_predictions, write_gold_file
 
 
 def random_units(n: int, accuracy: float, seed: int) -> list[tuple[int, int, int]]:

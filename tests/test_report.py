@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 from benchmark.report import MAX_CHART_SPEAKERS, format_errors, leaderboard_chart, speaker_chart, write_leaderboard_chart
-from test_leaderboard import PEOPLE, ROOT, make_result, run_cli, units_with, write_attribution_predictions, write_gold_file
+from support.cli import ROOT, run_cli
+from support.results import PEOPLE, make_result, units_with, write_attribution_predictions, write_gold_file
 
 
 def result_with_speakers(per_speaker: list[dict]) -> dict:

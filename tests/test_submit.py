@@ -13,17 +13,13 @@ import pytest
 from benchmark.errors import InputError, UsageError
 from benchmark.gold import load_gold
 from benchmark.leaderboard import file_sha256, read_leaderboard
-from benchmark.models import ModelInput, QuoteSpan, load_pipeline
+from benchmark.models import ModelInput, QuoteSpan
 from benchmark.submit import load_model
-from test_leaderboard import ROOT, run_cli, write_gold_file
+from support.cli import ROOT, run_cli
+from support.results import write_gold_file
 
 EXAMPLE = ROOT / "examples" / "nearest_person.py"
 GOLD = ROOT / "gold" / "gold.jsonl"
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_pipeline()
 
 
 def write_module(folder: Path, name: str, body: str) -> Path:

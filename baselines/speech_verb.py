@@ -23,9 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from baselines import register
-from baselines.cues import cue_of_span, cue_source, doc_text, governing_source
-from baselines.mentions import Speaker, document_mentions
-from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
+from baselines.cues import cue_of_span, cue_source, governing_source
+from baselines.dialogue import Cast, Conversation
+from baselines.quote_finding import Target, quotes_to_attribute, speaker_row
 from benchmark.models import ModelInput
 
 if TYPE_CHECKING:
@@ -50,24 +50,35 @@ def rule_source(doc: "Doc", target: Target) -> "Token | None":
     return source
 
 
+def cast_of(item: ModelInput) -> Cast:
+    """The characters of a document: the gold entities' names and aliases
+    when the runner gives them (``item.entities``), else the PERSON names of
+    the parse."""
+    entities = getattr(item, "entities", None)
+    if entities:
+        people = [e for e in entities if getattr(e, "kind", "person") in ("person", "group", "organization", "other")]
+        return Cast.from_entities(people, item.text)
+    return Cast.from_doc(item.doc)
+
+
+def conversation_of(item: ModelInput, targets: list[Target]) -> Conversation:
+    """The dialogue rules over the targets of a document, with the news rules
+    (:func:`rule_source`) asked when no speech verb stands beside a
+    quotation."""
+    doc = item.doc
+    return Conversation(
+        doc,
+        cast_of(item),
+        [(t.start, t.end, t.fragments) for t in targets],
+        other_source=lambda k: rule_source(doc, targets[k]),
+    )
+
+
 @register("speech-verb")
 class SpeechVerb:
     needs_spacy = True
 
     def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]:
-        doc = item.doc
-        mentions = document_mentions(doc)
-        rows = []
-        previous: Speaker | None = None
-        for target in quotes_to_attribute(item, track):
-            source = rule_source(doc, target)
-            if source is not None:
-                speaker = mentions.speaker(source)
-            elif previous is not None and is_in_quotation_marks(doc_text(doc), target.start, target.end):
-                speaker = previous  # a quotation continued without a new cue
-            else:
-                speaker = None
-            rows.append(speaker_row(item.doc_id, target, speaker))
-            if speaker is not None:
-                previous = speaker
-        return rows
+        targets = quotes_to_attribute(item, track)
+        attributions = conversation_of(item, targets).attribute()
+        return [speaker_row(item.doc_id, t, a.speaker) for t, a in zip(targets, attributions)]

@@ -1,0 +1,642 @@
+"""Dialogue in fiction: who speaks a quotation, construction by construction.
+
+In novels most quotations carry no speech verb of their own (PDNC: 45%
+implicit, 25% anaphoric, 30% explicit).  :class:`Conversation` walks a
+document's quotations in text order and applies one rule per construction,
+each named in :data:`RULES` and reported with the speaker it gives:
+
+- ``explicit``: a speech verb in the narration right around the quotation
+  (between its fragments, after it in its paragraph, or before it ending
+  with a colon or comma), its subject also when inverted ("said he", "cried
+  Emma", "he had said", "Mr. Bennet replied"), resolved to a character
+  (:class:`Cast`): a name through the characters' aliases, a pronoun to the
+  character of its gender who is most likely speaking (mentioned earlier in
+  the paragraph, the one whose turn it is, a recent speaker);
+- ``paragraph``: a quotation without a cue of its own takes the speaker of the
+  quotation with a cue in the same paragraph (a new paragraph changes the
+  speaker, the same paragraph keeps it);
+- ``vocative``: the reply to a quotation that names its addressee in the
+  vocative ("Lizzy, ...", "..., my dear Jane") goes to that addressee, and a
+  quotation is never given to the character it addresses;
+- ``narration``: a sentence of narration in the quotation's paragraph, or the
+  paragraph of narration right before it, whose subject is a character
+  ("Elizabeth looked at him. “...”");
+- ``turns``: in a run of paragraphs that open with a quotation, a quotation
+  with no cue goes to the speaker of two turns before (the most recent
+  speaker other than the previous turn's);
+- ``continued``: else the previous quotation's speaker (a continued
+  quotation, as news writes them).
+
+Characters come from the gold entities' names and aliases when the runner
+gives them (``ModelInput.entities``, as PDNC gives systems its character
+lists), else from the spaCy PERSON names of the document.  A character's
+gender, which pronouns need, comes from the titles of its names (Mr, Mrs,
+Miss, Lady, Sir, ...) and else from the pronouns that follow its mentions
+in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+from baselines.cues import SPEECH, cue_source, doc_text, mention_span
+from baselines.mentions import DocumentMentions, Speaker, document_mentions
+from baselines.quote_finding import is_in_quotation_marks
+from benchmark.names import normalize_name
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+RULES = ("explicit", "paragraph", "vocative", "narration", "turns", "continued")
+
+# Verbs that introduce speech in fiction, next to the news lexicon of
+# baselines.cues; only ever used right beside a quotation.
+DIALOGUE_VERBS = frozenset(
+    (
+        SPEECH
+        + """ cry exclaim return rejoin retort whisper murmur mutter interrupt resume begin continue
+        shout scream call sob sigh laugh smile groan gasp stammer answer inquire enquire pursue observe
+        repeat reply say ask add remark cry roar growl snap sneer bellow yell hiss breathe venture
+        persist plead beg suggest explain declare insist object assent acquiesce exclaim conclude"""
+    ).split()
+)
+_IRREGULAR_DIALOGUE_FORMS = {"said": "say", "says": "say", "began": "begin", "begun": "begin", "cried": "cry",
+                             "replied": "reply", "went": "go", "spoke": "speak"}
+
+MALE_TITLES = frozenset(
+    """mr mister sir lord master colonel captain col capt general major lieutenant dr doctor father uncle brother
+    king prince duke count baron monsieur m signor herr reverend rev mynheer earl squire""".split()
+)
+FEMALE_TITLES = frozenset(
+    """mrs miss ms lady madam madame mme mlle mademoiselle aunt mother sister queen princess duchess countess
+    signora frau dame mistress""".split()
+)
+MALE_NOUNS = frozenset(
+    """man men gentleman boy lad father son brother husband uncle nephew king prince fellow sir lord master
+    youth gentlemen""".split()
+)
+FEMALE_NOUNS = frozenset(
+    """woman women lady girl mother daughter sister wife aunt niece queen princess mistress maid widow
+    ladies""".split()
+)
+MALE_PRONOUNS = frozenset(("he", "him", "his", "himself"))
+FEMALE_PRONOUNS = frozenset(("she", "her", "hers", "herself"))
+TITLES = MALE_TITLES | FEMALE_TITLES
+# Words of a name that identify no one on their own.
+_NAME_STOPWORDS = TITLES | frozenset(("the", "a", "an", "of", "old", "young", "little", "de", "van", "von"))
+_PRONOUN_AFTER_MENTION = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+# How far after a mention its pronoun is looked for (characters).
+_GENDER_WINDOW = 120
+# A blank line (white space around one or more empty lines).
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+QUOTE_MARKS = "\"“”‘’'«»„"
+# At most this many word tokens between a quotation and the speech verb
+# after it ("…,” said he", "…,” Mr. Bennet replied at last").
+_WORDS_TO_VERB_AFTER = 5
+# At most this many word tokens between the speech verb before a quotation
+# and the quotation ("He turned to her and said: “…”").
+_WORDS_TO_VERB_BEFORE = 4
+# A turn's speaker is looked for among this many turns before it.
+_TURN_MEMORY = 4
+
+
+def noun_gender(noun: str) -> str | None:
+    """"M" or "F" for a noun that says it ("lady", "boy"), else None."""
+    if noun in MALE_NOUNS or noun in MALE_TITLES:
+        return "M"
+    if noun in FEMALE_NOUNS or noun in FEMALE_TITLES:
+        return "F"
+    return None
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Offsets where paragraphs start: after each blank line when the text has
+    any (novels wrap their lines inside paragraphs), else after each line
+    break."""
+    if _BLANK_LINE.search(text):
+        return [0] + [m.end() for m in _BLANK_LINE.finditer(text)]
+    return [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+
+# --------------------------------------------------------------------------
+# Characters
+
+
+@dataclass(slots=True)
+class Character:
+    """A character (or any speaker): the name reported for it, its aliases as
+    normalised strings, and "M", "F" or None."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    gender: str | None = None
+
+
+def _title_gender(words: Sequence[str]) -> str | None:
+    if any(w in MALE_TITLES for w in words):
+        return "M"
+    if any(w in FEMALE_TITLES for w in words):
+        return "F"
+    return None
+
+
+def _words(name: str) -> list[str]:
+    return normalize_name(name).replace(".", " ").split()
+
+
+class Cast:
+    """The characters of a document and the mentions of them in its text.
+
+    ``resolve(text, at)`` maps a name as written ("Emma", "Mr. Bennet",
+    "Bennet") to a character: an exact alias first, else the characters whose
+    aliases hold every identifying word of it, the one mentioned most
+    recently before ``at`` on a tie (a title filters by gender)."""
+
+    def __init__(self, characters: Iterable[Character], text: str, *, closed: bool = False):
+        self.characters = {c.key: c for c in characters}
+        # closed: every speaker is one of the characters (a gold cast)
+        self.closed = closed
+        self._by_alias: dict[str, list[str]] = {}
+        self._by_word: dict[str, set[str]] = {}
+        for c in self.characters.values():
+            for alias in c.aliases:
+                words = alias.replace(".", " ").split()
+                self._by_alias.setdefault(" ".join(words), []).append(c.key)
+                for word in words:
+                    if word not in _NAME_STOPWORDS:
+                        self._by_word.setdefault(word, set()).add(c.key)
+        self.mentions: list[tuple[int, int, str]] = []  # (start, end, key), in text order
+        self._find_mentions(text)
+        self._mention_starts = [m[0] for m in self.mentions]
+        self._spans_by_key: dict[str, list[tuple[int, int]]] = {}
+        for start, end, key in self.mentions:
+            self._spans_by_key.setdefault(key, []).append((start, end))
+        self._infer_genders(text)
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Any], text: str) -> "Cast":
+        """The cast from gold entities (``id``, ``name``, ``aliases``, ``kind``)."""
+        characters = []
+        for e in entities:
+            names = [e.name, *getattr(e, "aliases", ())]
+            aliases = tuple(dict.fromkeys(" ".join(_words(n)) for n in names if _words(n)))
+            gender = None
+            for alias in aliases:
+                gender = gender or _title_gender(alias.split())
+            characters.append(Character(e.id, e.name, aliases, gender))
+        return cls(characters, text, closed=True)
+
+    @classmethod
+    def from_doc(cls, doc: "Doc") -> "Cast":
+        """The cast from the PERSON names of a parsed document: a name whose
+        words are all in a longer name is the same character ("Volkov" ->
+        "Leonid Volkov")."""
+        names = Counter(e.text.strip() for e in doc.ents if e.label_ == "PERSON" and _words(e.text))
+        longest_first = sorted(names, key=lambda n: (-len(_words(n)), n))
+        characters: list[Character] = []
+        for name in longest_first:
+            words = set(_words(name)) - _NAME_STOPWORDS
+            owner = next((c for c in characters if words and words <= set(" ".join(c.aliases).split())), None)
+            alias = " ".join(_words(name))
+            if owner is not None:
+                owner.aliases = owner.aliases + (alias,)
+            else:
+                characters.append(Character(name, name, (alias,), _title_gender(_words(name))))
+        return cls(characters, doc_text(doc))
+
+    # -- mentions and genders -------------------------------------------------
+
+    def _find_mentions(self, text: str) -> None:
+        aliases = sorted({a for c in self.characters.values() for a in c.aliases if a}, key=len, reverse=True)
+        if not aliases:
+            return
+        pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
+        pattern = re.compile(r"(?<![\w])(?:" + "|".join(pieces) + r")(?![\w])", re.IGNORECASE)
+        for m in pattern.finditer(text):
+            found = m.group(0)
+            if found[:1].islower():
+                continue  # a common word that happens to be a name ("will", "faith")
+            keys = self._by_alias.get(" ".join(_words(found)), [])
+            if len(keys) == 1:
+                self.mentions.append((m.start(), m.end(), keys[0]))
+
+    def _infer_genders(self, text: str) -> None:
+        votes: dict[str, Counter] = {}
+        for start, end, key in self.mentions:
+            m = _PRONOUN_AFTER_MENTION.search(text, end, end + _GENDER_WINDOW)
+            if m:
+                votes.setdefault(key, Counter())["M" if m.group(1).lower() in MALE_PRONOUNS else "F"] += 1
+        for key, c in self.characters.items():
+            if c.gender is None and key in votes:
+                (gender, n), *rest = votes[key].most_common(2) + [("", 0)]
+                if n > rest[0][1]:
+                    c.gender = gender
+
+    def mentioned_between(self, start: int, end: int) -> list[str]:
+        """Keys of the characters mentioned in [start, end), latest first."""
+        lo, hi = bisect_left(self._mention_starts, start), bisect_left(self._mention_starts, end)
+        return [self.mentions[i][2] for i in range(hi - 1, lo - 1, -1)]
+
+    def last_mention(self, key: str, before: int) -> tuple[int, int] | None:
+        """The span of the latest mention of ``key`` before ``before``, else
+        of its first mention; None when the text never names it."""
+        spans = self._spans_by_key.get(key)
+        if not spans:
+            return None
+        i = bisect_left(spans, (before, before)) - 1
+        return spans[max(i, 0)]
+
+    # -- resolving names -------------------------------------------------------
+
+    def resolve(self, name: str, at: int) -> str | None:
+        words = _words(name)
+        if words and words[0] in ("the", "a", "an"):
+            words = words[1:]
+        if not words:
+            return None
+        exact = self._by_alias.get(" ".join(words))
+        if exact and len(exact) == 1:
+            return exact[0]
+        identifying = [w for w in words if w not in _NAME_STOPWORDS]
+        if not identifying:
+            return None
+        keys = set.intersection(*(self._by_word.get(w, set()) for w in identifying))
+        if exact:
+            keys &= set(exact) or keys
+        gender = _title_gender(words)
+        if gender is not None and len(keys) > 1:
+            keys = {k for k in keys if self.characters[k].gender in (gender, None)} or keys
+        if not keys:
+            return None
+        if len(keys) == 1:
+            return next(iter(keys))
+        recent = self.mentioned_between(max(0, at - 20000), at)
+        return next((k for k in recent if k in keys), min(keys))
+
+    def gender_fits(self, key: str, gender: str | None) -> bool:
+        own = self.characters[key].gender
+        return gender is None or own is None or own == gender
+
+
+# --------------------------------------------------------------------------
+# Quotations and their paragraphs
+
+
+@dataclass(slots=True)
+class Attribution:
+    """What the rules say about one quotation: the speaker's key (a
+    character's, or ``"name:"`` + a normalised name for a source the cast does
+    not know), the speaker as reported (None when no rule applies), the rule
+    that decided, and the characters the quotation addresses in the
+    vocative."""
+
+    key: str | None
+    speaker: "Speaker | None"
+    rule: str | None
+    addressees: frozenset[str]
+
+
+def _is_speech_verb(token: "Token") -> bool:
+    if not (token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB")):
+        return False
+    lemma = _IRREGULAR_DIALOGUE_FORMS.get(token.lower_, token.lemma_.lower())
+    return lemma in DIALOGUE_VERBS
+
+
+def _word_tokens(doc: "Doc", start: int, end: int) -> list["Token"]:
+    span = doc.char_span(start, end, alignment_mode="contract")
+    if span is None:
+        return []
+    return [t for t in span if not (t.is_space or t.is_punct or t.is_quote)]
+
+
+class Conversation:
+    """The rules of :data:`RULES` over one document's quotations.
+
+    ``quotes`` are (start, end, fragments) in text order, fragments a list of
+    (start, end) or None; ``other_source(k)``, when given, is asked for the
+    source token of quotation ``k`` when no speech verb stands beside it (the
+    news rules of :mod:`baselines.speech_verb`); :meth:`attribute` returns
+    one :class:`Attribution` per quotation."""
+
+    def __init__(
+        self,
+        doc: "Doc",
+        cast: Cast,
+        quotes: Sequence[tuple[int, int, Sequence[tuple[int, int]] | None]],
+        other_source: "Callable[[int], Token | None] | None" = None,
+    ):
+        self.doc = doc
+        self.text = doc_text(doc)
+        self.cast = cast
+        self.mentions: DocumentMentions = document_mentions(doc)
+        self.quotes = list(quotes)
+        self._quote_starts = [q[0] for q in self.quotes]
+        self.other_source = other_source
+        self.paragraph_starts = paragraph_starts(self.text)
+        self.quote_paragraph = [self.paragraph_of(q[0]) for q in self.quotes]
+        self._vocative_pattern = self._build_vocative_pattern()
+
+    # -- positions ------------------------------------------------------------
+
+    def paragraph_of(self, char: int) -> int:
+        return bisect_right(self.paragraph_starts, char) - 1
+
+    def paragraph_span(self, p: int) -> tuple[int, int]:
+        start = self.paragraph_starts[p]
+        end = self.paragraph_starts[p + 1] if p + 1 < len(self.paragraph_starts) else len(self.text)
+        return start, end
+
+    def _opens_with_quotation(self, p: int) -> bool:
+        start, end = self.paragraph_span(p)
+        head = self.text[start:end].lstrip()
+        return head[:1] in QUOTE_MARKS
+
+    # -- explicit cues ----------------------------------------------------------
+
+    def _narration_around(self, k: int) -> list[tuple[str, int, int]]:
+        """The stretches of narration beside quotation ``k`` in its
+        paragraph, nearest first: between its fragments, after it, before it."""
+        start, end, fragments = self.quotes[k]
+        p = self.quote_paragraph[k]
+        p_start, p_end = self.paragraph_span(p)
+        stretches = []
+        if fragments:
+            for (_, a), (b, _) in zip(fragments, fragments[1:]):
+                stretches.append(("between", a, b))
+        next_start = self.quotes[k + 1][0] if k + 1 < len(self.quotes) else len(self.text)
+        stretches.append(("after", end, min(p_end, next_start)))
+        previous_end = self.quotes[k - 1][1] if k > 0 else 0
+        stretches.append(("before", max(p_start, previous_end), start))
+        return stretches
+
+    def explicit_source(self, k: int) -> "Token | None":
+        """The subject of the speech verb right beside quotation ``k``, when
+        it stands in quotation marks (reported speech is the news rules'
+        business)."""
+        doc = self.doc
+        if not is_in_quotation_marks(self.text, self.quotes[k][0], self.quotes[k][1]):
+            return None
+        for where, a, b in self._narration_around(k):
+            words = _word_tokens(doc, a, b)
+            if where == "before":
+                tail = self.text[a:b].rstrip(" \n" + QUOTE_MARKS)
+                if not tail.endswith((":", ",")):
+                    continue
+                words = words[-_WORDS_TO_VERB_BEFORE:]
+            else:
+                if self.text[a:b].lstrip(" \n" + QUOTE_MARKS)[:1] in (".", ";"):
+                    continue  # the quotation ended its sentence: what follows is not its attribution
+                # stop at the end of the attribution's sentence
+                cut = next((i for i, t in enumerate(words) if t.i > 0 and doc[t.i - 1].text in (".", "!", "?", ";")
+                            and doc[t.i - 1].idx >= a and i > 0), len(words))
+                words = words[: min(cut, _WORDS_TO_VERB_AFTER + 1)]
+            for verb in words:
+                if not _is_speech_verb(verb):
+                    continue
+                source = self._subject(verb, a, b)
+                if source is not None:
+                    return source
+        return None
+
+    def _subject(self, verb: "Token", a: int, b: int) -> "Token | None":
+        """The subject of a speech verb within [a, b): the parser's, else the
+        word right after the verb ("said he", "cried Emma", "said the old
+        man"), else the word right before it ("she said")."""
+        doc = self.doc
+
+        def within(t: "Token") -> bool:
+            return a <= t.idx < b
+
+        source = cue_source(verb)
+        if source is not None and within(source) and source.pos_ in ("PRON", "PROPN", "NOUN"):
+            return source
+        nxt = verb.i + 1
+        while nxt < len(doc) and doc[nxt].is_space:
+            nxt += 1
+        if nxt < len(doc) and within(doc[nxt]):
+            t = doc[nxt]
+            if t.pos_ in ("PRON", "PROPN") and t.lower_ not in ("it", "that", "this"):
+                return t
+            if t.pos_ == "DET" or t.lower_ in ("his", "her", "their", "my"):
+                head = t.head if t.head.i > t.i and within(t.head) else None
+                if head is not None and head.pos_ in ("NOUN", "PROPN"):
+                    return head
+        prev = verb.i - 1
+        while prev >= 0 and (doc[prev].is_space or doc[prev].dep_ in ("aux", "neg", "advmod")):
+            prev -= 1
+        if prev >= 0 and within(doc[prev]) and doc[prev].pos_ in ("PRON", "PROPN"):
+            return doc[prev]
+        return None
+
+    # -- vocatives --------------------------------------------------------------
+
+    def _build_vocative_pattern(self) -> "re.Pattern[str] | None":
+        aliases = sorted({a for c in self.cast.characters.values() for a in c.aliases if a}, key=len, reverse=True)
+        if not aliases:
+            return None
+        pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
+        name = "(?P<name>" + "|".join(pieces) + ")"
+        # "Emma, ...", "..., Mr. Knightley.", "my dear Jane", "O Lizzy!"
+        return re.compile(
+            r"(?:^|[,;!?.]\s+|\b(?:dear|dearest|my|oh|o)\s+)" + name + r"(?=\s*(?:[,!?.;]|$))",
+            re.IGNORECASE,
+        )
+
+    def addressees(self, k: int) -> frozenset[str]:
+        """The characters quotation ``k`` names in the vocative."""
+        if self._vocative_pattern is None:
+            return frozenset()
+        start, end, fragments = self.quotes[k]
+        found = set()
+        for a, b in fragments or [(start, end)]:
+            for m in self._vocative_pattern.finditer(self.text[a:b].strip()):
+                if m.group("name")[:1].isupper():
+                    key = self.cast.resolve(m.group("name"), a)
+                    if key is not None:
+                        found.add(key)
+        return frozenset(found)
+
+    # -- narration introducing a speaker ---------------------------------------
+
+    def _narration_subject(self, a: int, b: int, *, last: bool) -> str | None:
+        """The character that is the subject of a sentence of narration in
+        [a, b) (the last such sentence when ``last``, else the first)."""
+        words = _word_tokens(self.doc, a, b)
+        subjects = [t for t in words if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("PROPN", "PRON")]
+        for t in reversed(subjects) if last else subjects:
+            key = self.resolve_token(t, t.idx, prefer=())
+            if key is not None:
+                return key
+        return None
+
+    # -- resolving a source ------------------------------------------------------
+
+    def _narration_mentions(self, start: int, end: int) -> list[str]:
+        """Characters mentioned in the narration of [start, end) (not inside
+        a quotation), latest first."""
+        found = []
+        for k in self.cast.mentioned_between(start, end):
+            found.append(k)
+        spans = self.cast.mentions
+        lo, hi = bisect_left(self.cast._mention_starts, start), bisect_left(self.cast._mention_starts, end)
+        return [spans[i][2] for i in range(hi - 1, lo - 1, -1) if not self._in_quotation(spans[i][0])]
+
+    def _in_quotation(self, char: int) -> bool:
+        i = bisect_right(self._quote_starts, char) - 1
+        return i >= 0 and char < self.quotes[i][1]
+
+    def resolve_token(self, token: "Token", at: int, prefer: Sequence[str | None]) -> str | None:
+        """The character a mention headed by ``token`` refers to: a name
+        through the cast; he/she, or a description whose noun has a gender
+        ("the young lady", "his sister") when the cast is the gold one, to the
+        character of that gender mentioned last in the narration of its
+        paragraph, else the first of ``prefer`` (whose turn it is, recent
+        speakers) with that gender, else the latest one mentioned in the two
+        paragraphs before."""
+        lower = token.lower_
+        description = token.pos_ in ("NOUN",) and self.cast.closed
+        if not (lower in MALE_PRONOUNS or lower in FEMALE_PRONOUNS or description):
+            if token.pos_ == "PRON":
+                return None
+            start, end = mention_span(token)
+            return self.cast.resolve(self.text[start:end], start)
+        if description:
+            start, end = mention_span(token)
+            key = self.cast.resolve(self.text[start:end], start)
+            if key is not None:
+                return key
+            gender = noun_gender(lower)
+        else:
+            gender = "M" if lower in MALE_PRONOUNS else "F"
+        characters = self.cast.characters
+
+        def fits(k: str) -> bool:
+            return characters[k].gender == gender if gender else True
+
+        p = self.paragraph_of(at)
+        for k in self._narration_mentions(self.paragraph_starts[p], at):
+            if fits(k):
+                return k
+        known = [k for k in prefer if k is not None and k in characters]
+        for k in known:
+            if fits(k):
+                return k
+        for k in self._narration_mentions(self.paragraph_starts[max(0, p - 2)], at):
+            if fits(k):
+                return k
+        return next((k for k in known if self.cast.gender_fits(k, gender)), None)
+
+    def speaker_of(self, token: "Token", prefer: Sequence[str | None]) -> tuple[str, Speaker]:
+        """The key and the reported speaker of a source mention: a character
+        of the cast when it resolves to one, else the name the news rules
+        resolve it to (:class:`baselines.mentions.DocumentMentions`)."""
+        start, end = mention_span(token)
+        key = self.resolve_token(token, start, prefer)
+        if key is None and not self.cast.closed:
+            name = self.mentions.name_of(token)
+            key = self.cast.resolve(name, start) or "name:" + normalize_name(name)
+            if key.startswith("name:"):
+                return key, Speaker(name, start, end)
+        if key is None:
+            return "", Speaker("", start, end)
+        return key, Speaker(self.cast.characters[key].name, start, end)
+
+    def _reported(self, key: str, at: int, speakers: dict[str, Speaker]) -> Speaker:
+        """A speaker named by no mention of the quotation: the mention it was
+        last reported with, else its latest mention before it in the text."""
+        if key in speakers:
+            return speakers[key]
+        span = None
+        if key in self.cast.characters:
+            span = self.cast.last_mention(key, at)
+        return Speaker(self.cast.characters[key].name, *span) if span is not None else None
+
+    # -- the rules, in order -----------------------------------------------------
+
+    def attribute(self) -> list[Attribution]:
+        results: list[Attribution] = []
+        turns: list[tuple[int, str | None]] = []  # (paragraph, speaker key) of each paragraph with quotations
+        speakers: dict[str, Speaker] = {}  # the latest Speaker reported for each key
+        by_paragraph: dict[int, list[int]] = {}
+        for k, p in enumerate(self.quote_paragraph):
+            by_paragraph.setdefault(p, []).append(k)
+        for p, members in by_paragraph.items():
+            turns_before = turns[-_TURN_MEMORY:]
+            previous_turn = turns_before[-1] if turns_before else None
+            adjacent = previous_turn is not None and previous_turn[0] == p - 1
+            # whose turn it is: the most recent speaker other than the
+            # previous turn's, in a run of adjacent turns
+            alternate = None
+            if adjacent:
+                alternate = next((s for _, s in reversed(turns_before[:-1]) if s is not None and s != previous_turn[1]), None)
+            previous_addressees = results[-1].addressees if results and adjacent else frozenset()
+            vocative_reply = min(previous_addressees - {previous_turn[1]}, default=None) if adjacent else None
+            prefer = [vocative_reply, alternate] + [s for _, s in reversed(turns_before)]
+
+            local: dict[int, Attribution] = {}
+            for m in members:
+                addressed = self.addressees(m)
+                local[m] = Attribution(None, None, None, addressed)
+                source = self.explicit_source(m)
+                if source is None and self.other_source is not None:
+                    source = self.other_source(m)
+                if source is not None:
+                    key, speaker = self.speaker_of(source, [x for x in prefer if x not in addressed])
+                    if key:
+                        local[m] = Attribution(key, speaker, "explicit", addressed)
+                        speakers[key] = speaker
+            cued = [a for a in local.values() if a.key is not None]
+            paragraph_speaker, rule = (cued[0].key, "paragraph") if cued else (None, None)
+            if paragraph_speaker is None:
+                paragraph_speaker, rule = self._implicit(p, members, prefer, vocative_reply, alternate, adjacent,
+                                                         local, turns_before, speakers)
+            for m in members:
+                a = local[m]
+                if a.key is None and paragraph_speaker is not None and paragraph_speaker not in a.addressees:
+                    a.key, a.rule = paragraph_speaker, rule
+                    a.speaker = self._reported(paragraph_speaker, self.quotes[m][0], speakers)
+                results.append(a)
+            last = local[members[-1]].key or paragraph_speaker
+            turns.append((p, last))
+        return results
+
+    def _implicit(self, p, members, prefer, vocative_reply, alternate, adjacent, local, turns_before, speakers):
+        """The speaker of a paragraph none of whose quotations has a cue, and
+        the rule that gives it."""
+        addressed = frozenset().union(*(local[m].addressees for m in members))
+        previous = turns_before[-1][1] if turns_before else None
+
+        def ok(key: str | None) -> bool:
+            return key is not None and key not in addressed and (key in self.cast.characters or key in speakers)
+
+        if ok(vocative_reply):
+            return vocative_reply, "vocative"
+        # narration in the paragraph itself: before its first quotation, else after its last
+        p_start, p_end = self.paragraph_span(p)
+        first_start, last_end = self.quotes[members[0]][0], self.quotes[members[-1]][1]
+        for a, b, last in ((p_start, first_start, True), (last_end, p_end, False)):
+            if len(self.text[a:b].strip(" \n" + QUOTE_MARKS + ",.;:!?")) > 3:
+                key = self._narration_subject(a, b, last=last)
+                if ok(key):
+                    return key, "narration"
+        if adjacent and self._opens_with_quotation(p) and self._opens_with_quotation(p - 1):
+            if ok(alternate):
+                return alternate, "turns"
+            other = next((s for s in prefer if ok(s) and s != previous), None)
+            if other is not None:
+                return other, "turns"
+        elif p > 0 and not adjacent:
+            # the paragraph of narration right before introduces the speaker
+            a, b = self.paragraph_span(p - 1)
+            key = self._narration_subject(a, b, last=True)
+            if ok(key):
+                return key, "narration"
+        if ok(previous):
+            return previous, "continued"
+        return None, None

@@ -162,15 +162,16 @@ def parsed_documents(
     *,
     cache: "ParseCache | None" = None,
     n_process: int | None = None,
+    piece_chars: int = PIECE_CHARS,
     progress: bool = True,
 ) -> Iterator[tuple[int, "Doc"]]:
     """``(index, Doc)`` for every text, each as soon as it is ready: first
     the texts whose parse is cached (an entry that cannot be trusted is
     parsed again), then the others in order, parsed in pieces through one
     ``nlp.pipe`` stream (see the module's docstring) and written to the
-    cache.  ``n_process`` defaults to one process per core when there are at
-    least :data:`PARALLEL_FROM_CHARS` characters to parse, else one.  A tqdm
-    bar on stderr counts characters."""
+    cache.  ``n_process`` defaults to :func:`processes_for` the characters
+    to parse; ``piece_chars`` is the pieces' size (:func:`paragraph_pieces`).
+    A tqdm bar on stderr counts characters."""
     from tqdm import tqdm
 
     bar = tqdm(total=sum(len(t) for t in texts), desc="parsing", unit="char", unit_scale=True, file=sys.stderr,
@@ -191,22 +192,21 @@ def parsed_documents(
             cache_misses = to_parse
         else:
             cache_misses = list(range(len(texts)))
-        yield from _parse_in_pieces(nlp, texts, cache_misses, cache=cache, n_process=n_process, bar=bar)
+        yield from _parse_in_pieces(nlp, texts, cache_misses, cache=cache, n_process=n_process, piece_chars=piece_chars, bar=bar)
     finally:
         bar.close()
 
 
-def _parse_in_pieces(nlp, texts, indices, *, cache, n_process, bar) -> Iterator[tuple[int, "Doc"]]:
+def _parse_in_pieces(nlp, texts, indices, *, cache, n_process, piece_chars, bar) -> Iterator[tuple[int, "Doc"]]:
     if not indices:
         return
     if n_process is None:
-        to_parse = sum(len(texts[i]) for i in indices)
-        n_process = (os.cpu_count() or 1) if to_parse >= PARALLEL_FROM_CHARS else 1
+        n_process = processes_for(sum(len(texts[i]) for i in indices))
 
     def pieces() -> Iterator[tuple[str, tuple[int, int]]]:
         for index in indices:
             text = texts[index]
-            spans = paragraph_pieces(text)
+            spans = paragraph_pieces(text, piece_chars, max(piece_chars, PIECE_MAX_CHARS))
             for start, end in spans:
                 yield text[start:end], (index, len(spans))
 
@@ -223,12 +223,18 @@ def _parse_in_pieces(nlp, texts, indices, *, cache, n_process, bar) -> Iterator[
         yield index, doc
 
 
+def processes_for(n_chars: int) -> int:
+    """How many processes parse ``n_chars`` characters: one per core from
+    :data:`PARALLEL_FROM_CHARS` on, else one."""
+    return (os.cpu_count() or 1) if n_chars >= PARALLEL_FROM_CHARS else 1
+
+
 def parse_documents(nlp, texts: list[str], *, cache: "ParseCache | None" = None, n_process: int | None = None,
-                    progress: bool = True) -> list["Doc"]:
+                    piece_chars: int = PIECE_CHARS, progress: bool = True) -> list["Doc"]:
     """Every text parsed (:func:`parsed_documents`), as a list in the texts'
     order: all the Docs at once, for small sets and tests."""
     docs: list[Any] = [None] * len(texts)
-    for index, doc in parsed_documents(nlp, texts, cache=cache, n_process=n_process, progress=progress):
+    for index, doc in parsed_documents(nlp, texts, cache=cache, n_process=n_process, piece_chars=piece_chars, progress=progress):
         docs[index] = doc
     return docs
 

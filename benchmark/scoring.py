@@ -17,8 +17,12 @@ The whole rule, in the order it is applied:
    length is the sum of their lengths, so the reporting clause between them is
    neither required nor credited.  ``exact`` compares a prediction with the
    gold quote's whole start-end span (a prediction is one span, it cannot
-   equal two).  Among optimal pairings, ties are broken deterministically
-   (predictions in text order), never by the order of the file's lines.
+   equal two).  *Ties.*  Among the pairings with the most shared
+   characters, the first in text order is taken: each prediction in turn
+   (by start, then end) is paired with the earliest gold quote (in the gold
+   file's order) with which the most shared characters can still be reached,
+   or left unmatched when none allows it.  The order of the file's lines
+   never matters.
 
 2. **Resolving the predicted speaker** (``speaker_match``), per prediction
    that does not abstain, within its own document:
@@ -354,7 +358,9 @@ def _pair_quotes(index: _GoldIndex, start: np.ndarray, end: np.ndarray, match: s
 
 
 def _max_weight_matching(i: np.ndarray, g: np.ndarray, weight: np.ndarray, n_pred: int, n_gold: int) -> np.ndarray:
-    """A one-to-one pairing of maximum total weight among the given pairs.
+    """The pairing of step 1 among the given pairs: one-to-one, the largest
+    total ``weight``, and among those the first in text order
+    (:func:`_first_best_pairing`).
 
     Most pairs are alone in their connected component (one prediction, one
     gold quote) or form a star (one node with several partners, each of
@@ -389,7 +395,6 @@ def _max_weight_matching(i: np.ndarray, g: np.ndarray, weight: np.ndarray, n_pre
 
     rest = ~(single | gold_star | pred_star)
     if rest.any():
-        from scipy.optimize import linear_sum_assignment
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
@@ -407,10 +412,40 @@ def _max_weight_matching(i: np.ndarray, g: np.ndarray, weight: np.ndarray, n_pre
             cols, col_of = np.unique(local_g[members], return_inverse=True)
             weights = np.zeros((len(rows), len(cols)))
             weights[row_of, col_of] = rw[members]
-            r, c = linear_sum_assignment(weights, maximize=True)
-            real = weights[r, c] > 0  # a zero is a filler pair, not an allowed one
-            paired[preds[rows[r[real]]]] = golds[cols[c[real]]]
+            for r, c in _first_best_pairing(weights):
+                paired[preds[rows[r]]] = golds[cols[c]]
     return paired
+
+
+def _first_best_pairing(weights: np.ndarray) -> list[tuple[int, int]]:
+    """Among the pairings of largest total (``weights`` > 0 are the allowed
+    pairs, rows in text order), the first: each row in turn takes the
+    earliest column with which the largest total can still be reached."""
+    from scipy.optimize import linear_sum_assignment
+
+    def best(rows: list[int], cols: list[int]) -> tuple[float, dict[int, int]]:
+        sub = weights[np.ix_(rows, cols)]
+        r, c = linear_sum_assignment(sub, maximize=True)
+        return sub[r, c].sum(), {rows[a]: cols[b] for a, b in zip(r, c) if sub[a, b] > 0}
+
+    rows, cols = list(range(weights.shape[0])), list(range(weights.shape[1]))
+    target, current = best(rows, cols)  # ``current`` reaches ``target`` and keeps the pairs fixed so far
+    pairs = []
+    for r in range(weights.shape[0]):
+        rows.remove(r)
+        for c in cols:
+            if weights[r, c] <= 0:
+                continue
+            if current.get(r) != c:
+                total, completion = best(rows, [k for k in cols if k != c])
+                if total + weights[r, c] != target:
+                    continue
+                current = {**completion, r: c}
+            pairs.append((r, c))
+            target -= weights[r, c]
+            cols.remove(c)
+            break
+    return pairs
 
 
 # --------------------------------------------------------------------------
@@ -427,6 +462,12 @@ def _span_entities(index: _GoldIndex, start: np.ndarray, end: np.ndarray) -> np.
     if len(i) == 0:
         return resolved
     entity = index.m_entity[m]
+    order = np.lexsort((-shared, entity, i))
+    i, entity, shared = i[order], entity[order], shared[order]
+    # an entity counts with its mention that shares the most
+    best_mention = np.ones(len(i), dtype=bool)
+    best_mention[1:] = (i[1:] != i[:-1]) | (entity[1:] != entity[:-1])
+    i, entity, shared = i[best_mention], entity[best_mention], shared[best_mention]
     order = np.lexsort((entity, -shared, i))
     i, entity, shared = i[order], entity[order], shared[order]
     first = np.ones(len(i), dtype=bool)
@@ -437,6 +478,11 @@ def _span_entities(index: _GoldIndex, start: np.ndarray, end: np.ndarray) -> np.
     best = first & ~tied
     resolved[has_span[i[best]]] = entity[best]
     return resolved
+
+
+def _of_paired(values: np.ndarray, paired: np.ndarray) -> np.ndarray:
+    """Per prediction, ``values`` of its gold quote; -1 when it is unmatched."""
+    return np.append(values, -1)[paired]
 
 
 def _resolve(
@@ -453,11 +499,11 @@ def _resolve(
     <unresolved>; whether it is credited with its paired gold quote's speaker)."""
     n = len(speakers)
     unresolved = index.n_entities
-    gold_speaker = np.where(paired >= 0, index.q_speaker[np.maximum(paired, 0)], -1)
+    gold_speaker = _of_paired(index.q_speaker, paired)
     if speaker_match == "mention":
         q_mention_start, q_mention_end = index.q_mention
-        gold_mention_start = np.where(paired >= 0, q_mention_start[np.maximum(paired, 0)], -1)
-        gold_mention_end = np.where(paired >= 0, q_mention_end[np.maximum(paired, 0)], -1)
+        gold_mention_start = _of_paired(q_mention_start, paired)
+        gold_mention_end = _of_paired(q_mention_end, paired)
         abstains = np.array([s is None for s in speakers], dtype=bool)
         correct = (
             ~abstains

@@ -113,6 +113,22 @@ class Predictions:
             self._columns = _final_columns(raw, self.track, [row.get("line", 0) for row in rows])
         return self._columns
 
+    @classmethod
+    def from_rows(cls, rows: list[Any], gold: GoldSet, track: str | None = None, *, source: str = "<rows>") -> "Predictions":
+        """Validate in-memory rows (dicts in the submission format) exactly as
+        :func:`read_predictions` validates a JSON Lines file's objects: the
+        same checks, the same messages, ``source:N`` naming the N-th row
+        (1-based) where the file would name its line.
+
+        Raises :class:`InputError` on the first problem, :class:`UsageError`
+        for an unknown ``track``."""
+        _check_track(track)
+        checker = _RowChecker(source, gold, track)
+        lines = list(range(1, len(rows) + 1))
+        raw = checker.check_all(list(rows), lines)
+        final_track = checker.track or "attribution"
+        return cls(source, final_track, None, columns=_final_columns(raw, final_track, lines, memo={}), gold=gold)
+
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else len(self._columns["line"])
 
@@ -134,8 +150,7 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None =
 
     Raises :class:`InputError` (``FILE:LINE: field: problem``) on the first
     problem, :class:`UsageError` for an unknown ``track``."""
-    if track is not None and track not in TRACKS:
-        raise UsageError(f"unknown track {track!r}: use one of {', '.join(TRACKS)}")
+    _check_track(track)
     path_str = os.fspath(path)
     p = Path(path)
     if not p.exists():
@@ -166,6 +181,11 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None =
     final_track = checker.track or "attribution"
     columns = _final_columns(raw, final_track, lines, memo={})
     return Predictions(path_str, final_track, None, sha256, columns=columns, gold=gold)
+
+
+def _check_track(track: str | None) -> None:
+    if track is not None and track not in TRACKS:
+        raise UsageError(f"unknown track {track!r}: use one of {', '.join(TRACKS)}")
 
 
 # --------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def random_gold(rng: random.Random, n_documents: int) -> GoldSet:
             Entity(f"person_{p}", f"First{p} {SURNAMES[p]}", "person", [f"First{p} {SURNAMES[p]}", SURNAMES[p]], mentions[p])
             for p in people
         ]
-        documents.append(Document(f"doc{d}", f"not-a-file/doc{d}.txt", t.text, entities, quotes))
+        documents.append(Document(f"doc{d}", f"test://doc{d}.txt", t.text, entities, quotes))
     return GoldSet(documents, "<memory>", "0" * 64)
 
 
@@ -258,7 +258,7 @@ def test_one_prediction_is_never_credited_for_two_gold_quotes(tmp_path):
     outer = Span(s["inner"].start, s["inner"].end + len(" soon"))
     doc = Document(
         "nested",
-        "not-a-file/nested.txt",
+        "test://nested.txt",
         t.text,
         [Entity("vladimir_putin", "Vladimir Putin", "person", ["Putin"], [s["putin"]])],
         [quote("a", s["inner"], "indirect", "vladimir_putin", s["putin"]), quote("b", outer, "indirect", "vladimir_putin", s["putin"])],

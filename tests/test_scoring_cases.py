@@ -224,7 +224,7 @@ def test_a_name_matching_two_entities_needs_the_span_to_choose(tmp_path):
     s = t.spans
     doc = Document(
         "smiths",
-        "not-a-file/smiths.txt",
+        "test://smiths.txt",
         t.text,
         [
             Entity("anna_smith", "Anna Smith", "person", ["Anna Smith", "Smith"], [s["anna"]]),
@@ -260,7 +260,7 @@ def fragments(tmp_path):
     whole = Span(s["f1"].start, s["f2"].end)
     doc = Document(
         "frag",
-        "not-a-file/frag.txt",
+        "test://frag.txt",
         t.text,
         [Entity("paul_simon", "Paul Simon", "person", ["Paul Simon", "Simon"], [s["paul"], s["he"]])],
         [quote("q1", whole, "direct", "paul_simon", s["he"], fragments=[s["f1"], s["f2"]])],
@@ -310,3 +310,60 @@ def test_name_normalisation(written, normalised):
     from benchmark.names import normalize_name
 
     assert normalize_name(written) == normalised
+
+
+# --------------------------------------------------------------------------
+# Cases found by the reference-scorer property test (tests/test_reference_scorer.py)
+
+
+def test_a_gold_set_without_quotes_scores_an_end_to_end_prediction_as_unmatched(tmp_path):
+    # used to fail with IndexError: the gold speaker of an unmatched prediction was looked up in an empty array
+    t = TextBuilder().add("Leonid Volkov", "volkov").add(" arrived.")
+    entity = Entity("leonid_volkov", "Leonid Volkov", "person", ["Volkov"], [t.spans["volkov"]])
+    _, gold = save_gold([Document("quiet", "test://none", t.text, [entity], [])], tmp_path)
+    result = score_rows(gold, tmp_path, [e2e("quiet", Span(0, 5), "Volkov")], track="end-to-end")
+    assert counts(result["micro"]) == (0, 1, 0)
+    assert counts(speaker_row(result, "leonid_volkov")) == (0, 1, 0)
+    assert (result["detection"]["matched"], result["detection"]["predicted"]) == (0, 1)
+
+
+def test_a_speaker_span_sharing_as_much_with_two_entities_is_a_tie_even_when_one_has_two_such_mentions(tmp_path):
+    # used to resolve to Volkov: his two mentions were taken for two candidates, hiding Putin's tie
+    t = TextBuilder().add("ab", "v1").add(" ").add("cd", "p").add(" said it is so, said they.", "rest")
+    v1, p = t.spans["v1"], t.spans["p"]
+    q = Span(t.spans["rest"].start + 9, t.spans["rest"].end - 11)
+    entities = [
+        Entity("volkov", "Leonid Volkov", "person", ["Volkov"], [v1, Span(v1.start + 1, v1.end)]),
+        Entity("putin", "Vladimir Putin", "person", ["Putin"], [p]),
+    ]
+    gold_quote = quote("q1", q, "indirect", "putin", p)
+    _, gold = save_gold([Document("tie", "test://none", t.text, entities, [gold_quote])], tmp_path)
+    # the span "b c" shares 1 character with each of Volkov's mentions "ab" and "b", and 1 with
+    # Putin's "cd": a tie between entities, so unresolved
+    span = Span(v1.start + 1, p.start + 1)
+    result = score_rows(gold, tmp_path, [{"doc_id": "tie", "quote_id": "q1", "speaker": "he",
+                                          "speaker_start": span.start, "speaker_end": span.end}], track="attribution")
+    assert counts(result["micro"]) == (0, 1, 1)
+    assert counts(speaker_row(result, UNRESOLVED)) == (0, 1, 0)
+
+
+def test_among_pairings_with_as_many_shared_characters_the_first_in_text_order_is_taken(tmp_path):
+    # gold quotes A = "aaaa bbbb" and B = "bbbb cccc" overlap; predictions X = "aaaa bbbb cccc" minus its
+    # ends share as much with each: every pairing below has the same total, the first pairs X with A
+    t = TextBuilder().add("aaaa bbbb", "A").add(" cccc dddd", "rest")
+    a = t.spans["A"]
+    b = Span(a.start + 5, a.start + 14)  # "bbbb cccc"
+    entities = [Entity("e1", "Anna One", "person", [], []), Entity("e2", "Boris Two", "person", [], [])]
+    quotes = [quote("A", a, "indirect", "e1"), quote("B", b, "indirect", "e2")]
+    _, gold = save_gold([Document("ties", "test://none", t.text, entities, quotes)], tmp_path)
+    x = Span(a.start + 2, b.end - 2)  # "aa bbbb cc": shares 7 with A and 7 with B
+    y = Span(a.start + 3, b.end - 1)  # "a bbbb ccc": shares 6 with A and 8 with B
+    # pairings: X-A + Y-B = 7 + 8 = 15; X-B + Y-A = 7 + 6 = 13: the largest total decides, X-A
+    result = score_rows(gold, tmp_path, [e2e("ties", y, "Boris Two"), e2e("ties", x, "Anna One")],
+                        track="end-to-end", min_overlap=0.5)
+    assert counts(result["micro"]) == (2, 2, 2)
+    z = Span(a.start + 3, b.end - 3)  # "a bbbb c": shares 6 with each, as does w
+    w = Span(a.start + 4, b.end - 4)  # " bbbb ": shares 5 with each: X-A,Z-B (7+6) = X-B,Z-A (7+6); the first: X-A
+    result = score_rows(gold, tmp_path, [e2e("ties", z, "Boris Two"), e2e("ties", x, "Anna One"), e2e("ties", w, None)],
+                        track="end-to-end", min_overlap=0.5)
+    assert [(q["quote_id"], q["predicted_start"]) for q in result["quotes"]] == [("A", x.start), ("B", z.start)]

@@ -56,7 +56,7 @@ def volkov_document(doc_id: str = "volkov") -> tuple[Document, dict[str, Span]]:
         quote("q3", s["q3"], "direct", "vladimir_putin", s["putin"]),
         quote("q4", s["q4"], "indirect", "maria_pevchikh", s["pevchikh"]),
     ]
-    return Document(doc_id, f"not-a-file/{doc_id}.txt", t.text, entities, quotes), s
+    return Document(doc_id, f"test://{doc_id}.txt", t.text, entities, quotes), s
 
 
 def quote(qid: str, span: Span, qtype: str, speaker: str | None, mention: Span | None = None, **kw: Any) -> Quote:

@@ -133,5 +133,5 @@ def test_not_json_and_brat_only_options(tmp_path, capsys):
     code, _, err = run(capsys, "gold", "import", "labelstudio", bad, "--out", tmp_path / "g.jsonl")
     assert code == 2 and f"{bad}:2: json: not valid JSON" in err
     code, _, err = run(capsys, "gold", "import", "labelstudio", EXPORT, "--out", tmp_path / "g.jsonl", "--annotator", "x")
-    assert code == 2 and "apply to brat imports only" in err
+    assert code == 2 and "labelstudio imports do not take --annotator" in err and "brat" in err
     assert not (tmp_path / "g.jsonl").exists()

@@ -143,7 +143,7 @@ def synthetic_gold(folder: Path) -> Path:
         (folder / doc.source).write_text(doc.text, encoding="utf-8", newline="")
     path = folder / "synthetic.jsonl"
     write_gold([doc1, doc2], path)
-    assert not load_gold(path).documents[0].quotes[2].fragments is None
+    assert load_gold(path).documents[0].quotes[2].fragments is not None
     return path
 
 

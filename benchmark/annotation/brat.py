@@ -19,6 +19,7 @@ rules that make gold documents out of those live in
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import Counter
@@ -39,7 +40,13 @@ from benchmark.annotation.common import (
     Region,
     attributions_from_links,
     build_documents,
+    carried_entity,
+    carried_of,
+    carried_quote,
+    check_export_folder,
+    choose_source,
     clip,
+    quote_record,
     same_surface,
     source_path,
     speaker_anchor,
@@ -97,8 +104,24 @@ class _Normalization:
 
 
 @dataclass(slots=True)
+class _Note:
+    """An ``AnnotatorNotes`` line that this project's exports write:
+    ``#N<TAB>AnnotatorNotes T<TAB>quotebench {JSON}``."""
+
+    key: str
+    target: str
+    record: object  # the JSON value
+    line: int
+
+    @property
+    def order(self) -> int:
+        return int(self.key[1:]) if self.key[1:].isdigit() else 0
+
+
+@dataclass(slots=True)
 class AnnFile:
-    """The parsed content of one ``.ann`` file; ``#`` notes, ``*``
+    """The parsed content of one ``.ann`` file; this project's own
+    ``AnnotatorNotes`` are kept in ``notes``; other ``#`` notes, ``*``
     equivalences and unknown lines are counted in ``skipped``."""
 
     path: Path
@@ -107,6 +130,7 @@ class AnnFile:
     relations: list[_Relation] = field(default_factory=list)
     attributes: list[_Attribute] = field(default_factory=list)
     normalizations: list[_Normalization] = field(default_factory=list)
+    notes: list[_Note] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
 
 
@@ -143,6 +167,17 @@ def parse_ann(path: str | os.PathLike) -> AnnFile:
             key, _, rest = line.partition(" ")
         key = key.strip()
         kind = key[:1]
+        if kind == "#" and _ID.fullmatch(key):
+            note_type, _, note_text = rest.partition("\t")
+            note_type, target = (note_type.split() + ["", ""])[:2]
+            if note_type == "AnnotatorNotes" and note_text.startswith(NOTE_PREFIX):
+                try:
+                    record = json.loads(note_text[len(NOTE_PREFIX):])
+                except json.JSONDecodeError as exc:
+                    error(line_no, key, f"cannot read the quotebench note ({exc.msg} at column {exc.colno + len(NOTE_PREFIX)})")
+                    continue
+                ann.notes.append(_Note(key, target, record, line_no))
+                continue
         if kind in "#*" or not _ID.fullmatch(key) or kind not in "TERAMN":
             ann.skipped["note" if kind == "#" else "equivalence" if kind == "*" else "unknown line"] += 1
             continue
@@ -215,6 +250,8 @@ def parse_ann(path: str | os.PathLike) -> AnnFile:
         check(att.line, att.key, "target", att.target)
     for norm in ann.normalizations:
         check(norm.line, norm.key, "target", norm.target)
+    for note in ann.notes:
+        check(note.line, note.key, "target", note.target)
     if errors:
         raise InputErrors(errors)
     return ann
@@ -330,6 +367,19 @@ def _annotated_text(
         for a in ann.attributes
         if a.name.casefold() == "kind" and a.value and a.value.casefold() in ENTITY_KINDS
     }
+    carried: dict[str, tuple[dict, int]] = {}
+    errors: list[InputError] = []
+    for note in ann.notes:
+        role = types.role_of(ann.textbounds[note.target].type) if note.target in ann.textbounds else None
+        reader = carried_quote if role == QUOTE else carried_entity if role == SPEAKER else None
+        if reader is None:
+            continue
+        try:
+            carried[note.target] = (reader(note.record), note.order)
+        except ValueError as exc:
+            errors.append(InputError(ann.path, note.line, note.key, f"quotebench note: {exc}"))
+    if errors:
+        raise InputErrors(errors)
     empty: set[str] = set()
 
     def region(tkey: str, role: str) -> str | None:
@@ -343,6 +393,7 @@ def _annotated_text(
                 empty.add(tkey)
                 return None
             norm = entity_ids.get(tkey)
+            record, order = carried.get(tkey, (None, None)) if role == types.role_of(tb.type) else (None, None)
             regions[key] = Region(
                 key,
                 role,
@@ -352,6 +403,8 @@ def _annotated_text(
                 entity_id=norm.entry if norm and role == SPEAKER else None,
                 entity_name=(norm.text.strip() or None) if norm and role == SPEAKER else None,
                 entity_kind=kinds.get(tkey) if role == SPEAKER else None,
+                carried=record,
+                order=order,
             )
         return key
 
@@ -429,7 +482,7 @@ def _event_attributions(
         quote_type = _quote_type_of(ann, {ev.key}) or next(
             (regions[k].quote_type for k in found[QUOTE] if regions[k].quote_type), None
         )
-        attributions.append(Attribution(found[QUOTE], speaker, cue, origin, quote_type))
+        attributions.append(Attribution(found[QUOTE], speaker, cue, origin, quote_type, *carried_of(regions, found[QUOTE])))
     if ignored:
         notes.append(f"{ann.path}: ignored events: " + ", ".join(f"{n} {t}" for t, n in sorted(ignored.items())))
     if odd_arguments:
@@ -534,12 +587,15 @@ def read_brat(
     """Gold documents from a brat folder (searched recursively).  Each
     document's ``doc_id`` is its ``.txt`` path relative to ``folder`` without
     the suffix; its ``source`` is that file's path relative to the folder of
-    ``out``.  Every problem in every file is collected before
-    :class:`InputErrors` is raised; nothing is written here."""
+    ``out``, unless the folder is an export of this project, whose
+    :data:`SOURCES_FILE` gives the gold's own ``source`` (kept unless it names
+    a file with another text).  Every problem in every file is collected
+    before :class:`InputErrors` is raised; nothing is written here."""
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, 0, "path", "not a folder (brat import reads a folder of .txt and .ann files)")
     files, errors, notes = _find_documents(root)
+    sources = _carried_sources(root / SOURCES_FILE)
     if annotator is not None and not any(annotator in d.anns for d in files):
         found = sorted({a for d in files for a in d.anns if a is not None})
         raise UsageError(f"--annotator {annotator!r}: no such annotator in {root} (found: {', '.join(found) or 'none'})")
@@ -551,6 +607,8 @@ def read_brat(
             ann = parse_ann(chosen)
             text = _read_utf8(doc.txt, strip_bom=False)
             view = _align(ann, doc.txt, text, notes)
+            source = choose_source(sources.get(doc.doc_id), doc.txt, text, out, source_path(doc.txt, out), notes)
+            item = _annotated_text(doc.doc_id, source, text, ann, view, types, notes)
         except InputErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -561,7 +619,7 @@ def read_brat(
             notes.append(f"{chosen}: skipped " + ", ".join(f"{n} {kind}(s)" for kind, n in sorted(ann.skipped.items())))
         if not ann.textbounds:
             empty.append(doc.doc_id)
-        items.append(_annotated_text(doc.doc_id, source_path(doc.txt, out), text, ann, view, types, notes))
+        items.append(item)
     if errors:
         raise InputErrors(errors)
     if empty:
@@ -574,16 +632,40 @@ def read_brat(
     return ImportResult(build_documents(items, notes), notes)
 
 
+def _carried_sources(path: Path) -> dict[str, str]:
+    """``doc_id -> source`` from an export's :data:`SOURCES_FILE` (empty
+    when there is none)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(_read_utf8(path, strip_bom=True))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, exc.lineno, "json", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise InputError(path, 1, "json", "expected an object mapping each doc_id to its source")
+    return data
+
+
 # --------------------------------------------------------------------------
 # Export
+
+# Written beside the exported files: each document's ``source`` in the gold,
+# which brat has no place for.
+SOURCES_FILE = "quotebench-sources.json"
+# The text of the AnnotatorNotes that carry what brat's labels cannot: a
+# quote's id and attributes, an entity's aliases.
+NOTE_PREFIX = "quotebench "
 
 ANNOTATION_CONF = """\
 # quotebench gold set in brat: quotes, their speakers and cues.
 # Speaker spans carry their gold entity as a normalisation quotebench:ENTITY_ID
-# and its kind as the Kind attribute.
+# and its kind as the Kind attribute; Mention spans are mentions of entities
+# that are nobody's speaker.  Notes "quotebench {...}" carry a quote's id and
+# attributes and an entity's aliases: keep them.
 [entities]
 Quote
 Speaker
+Mention
 Cue
 
 [relations]
@@ -596,13 +678,14 @@ Continues\tArg1:Quote, Arg2:Quote
 
 [attributes]
 QuoteType\tArg:Quote, Value:direct|indirect|mixed
-Kind\tArg:Speaker, Value:person|organization|group|other
+Kind\tArg:Speaker|Mention, Value:person|organization|group|other
 """
 
 VISUAL_CONF = """\
 [labels]
 Quote | Quote | Q
 Speaker | Speaker | S
+Mention | Mention | M
 Cue | Cue | C
 SpokenBy | spoken by
 HasCue | cue
@@ -611,6 +694,7 @@ Continues | continues
 [drawing]
 Quote\tbgColor:#ffe082
 Speaker\tbgColor:#90caf9
+Mention\tbgColor:#e0e0e0
 Cue\tbgColor:#a5d6a7
 SpokenBy\tcolor:#1565c0
 HasCue\tcolor:#2e7d32
@@ -644,8 +728,18 @@ def _brat_fragments(text: str, spans: list[Span]) -> list[Span]:
     return out or list(spans)
 
 
+def _note_json(record: dict) -> str:
+    """One line of JSON: the line breaks that json.dumps leaves as they are escaped."""
+    return _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(record, ensure_ascii=False))
+
+
 def ann_lines(doc: Document, notes: list[str]) -> list[str]:
-    """The ``.ann`` content of one document (relation style)."""
+    """The ``.ann`` content of one document (relation style).  Mentions of
+    an entity that is some quote's speaker are labelled ``Speaker``, the
+    others ``Mention``; each carries its entity as an ``N`` line and its
+    kind as an ``A`` line, and the first one the entity's aliases as a
+    ``quotebench`` note; each quote carries its id (and attributes) the
+    same way.  The notes' numbers keep the order of entities and quotes."""
     text = doc.text
     lines: list[str] = []
     extra: list[str] = []
@@ -663,17 +757,26 @@ def ann_lines(doc: Document, notes: list[str]) -> list[str]:
         lines.append(f"{key}\t{label} {offsets}\t{surface}")
         return key
 
+    def note(target: str, record: dict) -> None:
+        extra.append(f"{new_id('#')}\tAnnotatorNotes {target}\t{NOTE_PREFIX}{_note_json(record)}")
+
+    speaking = {q.speaker for q in doc.quotes}
     speaker_ids: dict[tuple[str, Span], str] = {}
     for entity in doc.entities:
-        for mention in entity.mentions:
-            key = textbound("Speaker", [mention])
+        if not entity.mentions:
+            notes.append(f"{doc.doc_id}: entity {entity.id!r} has no mention; brat cannot carry it")
+        for n, mention in enumerate(entity.mentions):
+            key = textbound("Speaker" if entity.id in speaking else "Mention", [mention])
             speaker_ids[(entity.id, mention)] = key
             extra.append(f"{new_id('N')}\tReference {key} {ENTITY_DB}:{entity.id}\t{_LINE_BREAKS.sub(' ', entity.name)}")
             extra.append(f"{new_id('A')}\tKind {key} {entity.kind}")
+            if n == 0:
+                note(key, {"aliases": entity.aliases})
     cue_ids: dict[Span, str] = {}
     for quote in doc.quotes:
         qkey = textbound("Quote", quote.spans)
         extra.append(f"{new_id('A')}\tQuoteType {qkey} {quote.type}")
+        note(qkey, quote_record(doc, quote))
         mention = speaker_anchor(doc, quote, notes)
         if mention is not None:
             extra.append(f"{new_id('R')}\tSpokenBy Arg1:{qkey} Arg2:{speaker_ids[(quote.speaker, mention)]}")
@@ -686,23 +789,24 @@ def ann_lines(doc: Document, notes: list[str]) -> list[str]:
 
 def write_brat(documents: list[Document], out_dir: str | os.PathLike, *, force: bool = False) -> list[str]:
     """Write ``DIR/DOC_ID.txt`` (the text, byte for byte) and ``DIR/DOC_ID.ann``
-    for every document, plus ``annotation.conf`` and ``visual.conf``; return
-    notes about what could not be expressed.  ``force``: write into a
-    folder that is not empty."""
-    out = Path(out_dir)
+    for every document, plus ``annotation.conf``, ``visual.conf`` and
+    :data:`SOURCES_FILE`; return notes about what could not be expressed.  A
+    folder that is not empty is refused (:func:`check_export_folder`) unless
+    ``force``."""
+    from benchmark.files import write_json_atomic, write_text_atomic
+
+    out = check_export_folder(out_dir, force=force)
     paths = [document_path(doc.doc_id) for doc in documents]  # refuse bad ids before writing anything
     notes: list[str] = []
     contents = [(path, doc.text, "\n".join(ann_lines(doc, notes)) + "\n") for path, doc in zip(paths, documents)]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "annotation.conf").write_text(ANNOTATION_CONF, encoding="utf-8")
-    (out / "visual.conf").write_text(VISUAL_CONF, encoding="utf-8")
+    write_text_atomic(out / "annotation.conf", ANNOTATION_CONF)
+    write_text_atomic(out / "visual.conf", VISUAL_CONF)
+    write_json_atomic(out / SOURCES_FILE, {doc.doc_id: doc.source for doc in documents})
     for path, text, ann in contents:
         target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target.with_name(target.name + ".txt"), "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        with open(target.with_name(target.name + ".ann"), "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(ann)
+        write_text_atomic(target.with_name(target.name + ".txt"), text)
+        write_text_atomic(target.with_name(target.name + ".ann"), ann)
     return notes
 
 

@@ -30,8 +30,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from benchmark.errors import UsageError
+from benchmark import typography
+from benchmark.errors import InputError, UsageError
 from benchmark.gold import (
     CLOSING_MARKS,
     ENTITY_KINDS,
@@ -41,6 +43,7 @@ from benchmark.gold import (
     Entity,
     Quote,
     Span,
+    attribute_problems,
 )
 from benchmark.names import HONORIFICS, normalize_name
 
@@ -76,10 +79,12 @@ class LabelTypes:
     """The annotation type names (case-insensitive; ``*`` wildcards allowed)
     that mark quotes, speakers, cues and, in brat's event style, attribution
     events.  The defaults cover relation-style (Quote/Speaker/Cue) and
-    attribution-corpus event-style (Content/Source/Cue) annotations."""
+    attribution-corpus event-style (Content/Source/Cue) annotations;
+    ``Mention`` is how this project's brat exports label the mentions of an
+    entity that is nobody's speaker."""
 
     quote: tuple[str, ...] = ("Quote", "Quotation", "Content")
-    speaker: tuple[str, ...] = ("Speaker", "Source")
+    speaker: tuple[str, ...] = ("Speaker", "Source", "Mention")
     cue: tuple[str, ...] = ("Cue",)
     event: tuple[str, ...] = ("Attribution*",)
 
@@ -128,6 +133,11 @@ class Region:
     entity_id: str | None = None
     entity_name: str | None = None
     entity_kind: str | None = None
+    # What this project's own exports carry beyond the tool's labels (see
+    # :func:`carried_quote` and :func:`carried_entity`), and the position of
+    # the quote or entity in the exported gold.
+    carried: dict[str, Any] | None = None
+    order: int | None = None
 
 
 @dataclass(slots=True)
@@ -140,6 +150,8 @@ class Attribution:
     cue_key: str | None
     origin: str
     quote_type: str | None = None
+    carried: dict[str, Any] | None = None
+    order: int | None = None
 
 
 @dataclass(slots=True)
@@ -209,9 +221,19 @@ def attributions_from_links(
             notes.append(f"{first.origin}: quote {members[0]} is linked to {len(speakers)} speakers; kept {speakers[0]}")
         quote_type = next((regions[k].quote_type for k in members if regions[k].quote_type), None)
         attributions.append(
-            Attribution(members, speakers[0] if speakers else None, cues[0] if cues else None, first.origin, quote_type)
+            Attribution(members, speakers[0] if speakers else None, cues[0] if cues else None, first.origin, quote_type,
+                        *carried_of(regions, members))
         )
     return attributions
+
+
+def carried_of(regions: dict[str, Region], keys: list[str]) -> tuple[dict[str, Any] | None, int | None]:
+    """The carried record and position of a quote made of ``keys``: those of
+    its first region that has one."""
+    for k in keys:
+        if regions[k].carried is not None:
+            return regions[k].carried, regions[k].order
+    return None, None
 
 
 # --------------------------------------------------------------------------
@@ -236,8 +258,10 @@ def enclosed(text: str, start: int, end: int) -> Span | None:
     """The part of ``text[start:end]`` inside enclosing quotation marks, or
     None.  Each side is enclosed when the mark sits just outside the span or
     is the span's own first/last character (it is then cut off); at the end,
-    punctuation between the span and its closing mark is taken in and
-    punctuation after a closing mark inside the span is left out.  The
+    punctuation between the span and its closing mark stays outside when the
+    span stops before it, punctuation after a closing mark inside the span is
+    left out, and a comma just before the closing mark (the joining comma of
+    “…,” she said, which GUIDELINES leaves out) is left out.  The
     enclosed part must not close and reopen a quotation of the same kind
     (“…,” he said, “…” is not one direct quote)."""
     n = len(text)
@@ -249,17 +273,18 @@ def enclosed(text: str, start: int, end: int) -> Span | None:
         left, mark = start + 1, text[start]
     else:
         return None
-    right = None
+    right = None  # the closing mark
+    content_end = end
     if end < n and _closes(text, end):
         right = end
     elif _closes(text, end - 1) and end - 1 > left:
-        right = end - 1
+        right = content_end = end - 1
     else:
         stripped = end
         while stripped > left and text[stripped - 1] in _EDGE_PUNCTUATION:
             stripped -= 1
         if stripped < end and stripped - 1 > left and _closes(text, stripped - 1):
-            right = stripped - 1
+            right = content_end = stripped - 1
         else:
             extended = end
             while extended < n and text[extended] in _EDGE_PUNCTUATION:
@@ -268,6 +293,8 @@ def enclosed(text: str, start: int, end: int) -> Span | None:
                 right = extended
     if right is None or right <= left:
         return None
+    if content_end - 1 > left and text[content_end - 1] == ",":
+        content_end -= 1
     family = _mark_family(mark)
     closed = False
     for i in range(left, right):
@@ -277,7 +304,7 @@ def enclosed(text: str, start: int, end: int) -> Span | None:
             return None
         if _closes(text, i):
             closed = True
-    return Span(left, right)
+    return Span(left, content_end)
 
 
 def has_quoted_fragment(text: str, start: int, end: int) -> bool:
@@ -312,12 +339,19 @@ def join_fragments(text: str, spans: list[Span]) -> list[Span]:
 
 def classify_quote(text: str, spans: list[Span], annotated: str | None = None) -> tuple[str, list[Span], str | None]:
     """The quote's type, its fragments, and a note when an annotated
-    ``direct`` had to be changed.  ``spans`` must be non-empty."""
+    ``direct`` had to be changed.  ``spans`` must be non-empty.  A fragment
+    that marks already enclose as GUIDELINES have it
+    (:func:`benchmark.typography.enclosed`: a mark just before, a mark just
+    after or after joining punctuation) is kept as it is, so
+    that exported gold comes back unchanged; others are shrunk to what the
+    marks enclose (:func:`enclosed`)."""
     fragments = join_fragments(text, spans)
     inner: list[Span | None] = []
     trimmed: list[Span] = []
     for frag in fragments:
         inside = enclosed(text, frag.start, frag.end)
+        if inside is not None and typography.enclosed(text, frag.start, frag.end):
+            inside = frag
         stripped = _strip_space(text, frag) or frag
         if inside is None:
             inside = enclosed(text, stripped.start, stripped.end)
@@ -469,6 +503,8 @@ class SpeakerMention:
     entity_id: str | None = None
     entity_name: str | None = None
     entity_kind: str | None = None
+    aliases: list[str] | None = None  # carried by this project's exports
+    order: int | None = None  # the entity's position in the exported gold
 
 
 @dataclass(slots=True)
@@ -477,6 +513,8 @@ class _Group:
     name: str | None
     kind: str | None
     mentions: list[SpeakerMention] = field(default_factory=list)
+    aliases: list[str] | None = None
+    order: int | None = None
 
 
 def _covers(longer: list[str], shorter: list[str]) -> bool:
@@ -493,11 +531,23 @@ def _alias(surface: str) -> str:
     return _display_name(speaker_name(surface) or surface)
 
 
+def _aliases(group: _Group, in_order: list[SpeakerMention]) -> list[str]:
+    """An entity's aliases: those carried by an export, then the names of
+    its mentions that none of them (nor its name) already gives; pronouns
+    and descriptions are never aliases."""
+    names = list(dict.fromkeys(_display_name(n) for m in in_order if (n := speaker_name(m.surface))))
+    if group.aliases is None:
+        return names
+    known = {normalize_name(a) for a in [*group.aliases, group.name or ""]}
+    return list(group.aliases) + [a for a in names if normalize_name(a) not in known]
+
+
 def group_entities(doc_id: str, mentions: list[SpeakerMention], linked: set[Span]) -> tuple[list[Entity], dict[Span, str]]:
     """The document's entities and the entity id of each mention span.
 
     - A mention carrying an entity id (this project's own exports) belongs to
-      that entity.
+      that entity, which keeps the aliases and the position in the document
+      that the export carried.
     - A mention with a name (see :func:`speaker_name`) joins an entity
       already named so (same :func:`normalize_name`); mentions whose names
       have the same normalised form are one entity; a shorter form joins the
@@ -511,8 +561,11 @@ def group_entities(doc_id: str, mentions: list[SpeakerMention], linked: set[Span
       tied to no quote is dropped.
     - name: an explicit one, else the first name with the chosen normalised
       form (possessive and edge punctuation removed); aliases: the distinct
-      names (or, for pronouns and descriptions, surfaces) in text order;
-      mentions: all spans; kind: an explicit one, else :func:`guess_kind`.
+      names of its mentions in text order (pronouns and descriptions are
+      not aliases), after the carried ones (see :func:`_aliases`); mentions:
+      all spans; kind: an explicit one, else :func:`guess_kind`.
+    - order: entities whose position was carried, in that order, then the
+      others by their first mention.
     """
     groups: dict[str, _Group] = {}
     ordered = sorted(mentions, key=lambda m: (m.span.start, m.span.end))
@@ -521,10 +574,14 @@ def group_entities(doc_id: str, mentions: list[SpeakerMention], linked: set[Span
             g = groups.setdefault(m.entity_id, _Group(m.entity_id, m.entity_name, m.entity_kind))
             g.name = g.name or m.entity_name
             g.kind = g.kind or m.entity_kind
+            if g.aliases is None:
+                g.aliases = m.aliases
+            if m.order is not None:
+                g.order = m.order if g.order is None else min(g.order, m.order)
             g.mentions.append(m)
     by_norm: dict[str, str] = {}
     for g in groups.values():
-        for text in [g.name or ""] + [speaker_name(m.surface) or "" for m in g.mentions]:
+        for text in [g.name or "", *(g.aliases or [])] + [speaker_name(m.surface) or "" for m in g.mentions]:
             if text and normalize_name(text):
                 by_norm.setdefault(normalize_name(text), g.id)
 
@@ -564,19 +621,20 @@ def group_entities(doc_id: str, mentions: list[SpeakerMention], linked: set[Span
         g = groups.setdefault(eid, _Group(eid, _alias(first.surface), None))
         g.mentions.extend(cluster_mentions)
 
-    entities: list[Entity] = []
+    ranked: list[tuple[tuple, Entity]] = []
     span_to_id: dict[Span, str] = {}
     for g in groups.values():
         in_order = sorted(g.mentions, key=lambda m: (m.span.start, m.span.end))
         spans = list(dict.fromkeys(m.span for m in in_order))
-        aliases = list(dict.fromkeys(_alias(m.surface) for m in in_order))
-        name = g.name or aliases[0]
+        aliases = _aliases(g, in_order)
+        name = g.name or (aliases[0] if aliases else _display_name(in_order[0].surface))
         kind = g.kind if g.kind in ENTITY_KINDS else guess_kind(name if speaker_name(name) else in_order[0].surface)
-        entities.append(Entity(g.id, name, kind, aliases, spans))
+        rank = (0, g.order, 0, "") if g.order is not None else (1, spans[0].start, spans[0].end, g.id)
+        ranked.append((rank, Entity(g.id, name, kind, aliases, spans)))
         for span in spans:
             span_to_id.setdefault(span, g.id)
-    entities.sort(key=lambda e: (e.mentions[0].start, e.mentions[0].end, e.id))
-    return entities, span_to_id
+    ranked.sort(key=lambda pair: pair[0])
+    return [entity for _, entity in ranked], span_to_id
 
 
 # --------------------------------------------------------------------------
@@ -609,9 +667,13 @@ def build_document(item: AnnotatedText, notes: list[str]) -> Document:
         m.entity_id = m.entity_id or region.entity_id
         m.entity_name = m.entity_name or region.entity_name
         m.entity_kind = m.entity_kind or region.entity_kind
+        if m.aliases is None and region.carried is not None:
+            m.aliases = region.carried.get("aliases")
+        if region.order is not None:
+            m.order = region.order if m.order is None else min(m.order, region.order)
         return span
 
-    drafts: dict[tuple[Span, ...], tuple[str, Span | None, Span | None, str]] = {}
+    drafts: dict[tuple[Span, ...], _Draft] = {}
     for att in item.attributions:
         spans = [s for k in att.quote_keys for s in regions[k].spans if text[s.start:s.end].strip()]
         if not spans:
@@ -623,40 +685,82 @@ def build_document(item: AnnotatedText, notes: list[str]) -> Document:
         speaker = mention_of(att.speaker_key) if att.speaker_key else None
         cue = _hull(text, regions[att.cue_key].spans) if att.cue_key else None
         key = tuple(fragments)
-        if key in drafts:
-            old_type, old_speaker, old_cue, old_origin = drafts[key]
-            if speaker and old_speaker and speaker != old_speaker:
+        old = drafts.get(key)
+        if old is not None:
+            if speaker and old.speaker and speaker != old.speaker:
                 notes.append(
-                    f"{att.origin}: same content as {old_origin} with another speaker "
-                    f"({_surface(text, [speaker])!r}); kept {_surface(text, [old_speaker])!r}"
+                    f"{att.origin}: same content as {old.origin} with another speaker "
+                    f"({_surface(text, [speaker])!r}); kept {_surface(text, [old.speaker])!r}"
                 )
-            drafts[key] = (old_type, old_speaker or speaker, old_cue or cue, old_origin)
+            old.speaker, old.cue = old.speaker or speaker, old.cue or cue
+            if old.carried is None:
+                old.carried, old.order = att.carried, att.order
         else:
-            drafts[key] = (qtype, speaker, cue, att.origin)
+            drafts[key] = _Draft(qtype, speaker, cue, att.origin, att.carried, att.order)
     if item.keep_unlinked_speakers:
         for key, region in regions.items():
             if region.role == SPEAKER:
                 mention_of(key)
 
-    linked = {speaker for _, speaker, _, _ in drafts.values() if speaker is not None}
+    linked = {d.speaker for d in drafts.values() if d.speaker is not None}
     entities, span_to_id = group_entities(item.doc_id, list(mentions.values()), linked)
+    # quotes whose position was carried in that order, then the others in text order
+    in_text_order = sorted(drafts.items(), key=lambda kv: (kv[0][0].start, kv[0][-1].end))
+    ordered = sorted(in_text_order, key=lambda kv: (0, kv[1].order) if kv[1].order is not None else (1, 0))
+    ids = _quote_ids([d.carried.get("id") if d.carried else None for _, d in ordered])
     quotes = []
-    for number, (fragments, (qtype, speaker, cue, _)) in enumerate(
-        sorted(drafts.items(), key=lambda kv: (kv[0][0].start, kv[0][-1].end)), start=1
-    ):
+    for qid, (fragments, d) in zip(ids, ordered):
+        carried = d.carried or {}
+        speaker = span_to_id.get(d.speaker) if d.speaker else None
+        mention = d.speaker
+        if speaker is not None and "speaker_mention" in carried:  # the gold had none
+            mention = None
         quotes.append(
             Quote(
-                id=f"q{number:02d}",
+                id=qid,
                 start=fragments[0].start,
                 end=fragments[-1].end,
-                type=qtype,
-                speaker=span_to_id.get(speaker) if speaker else None,
-                speaker_mention=speaker,
-                cue=cue,
+                type=d.type,
+                speaker=speaker,
+                speaker_mention=mention,
+                cue=d.cue,
                 fragments=list(fragments) if len(fragments) > 1 else None,
+                attributes=carried.get("attributes"),
             )
         )
     return Document(item.doc_id, item.source, text, entities, quotes)
+
+
+@dataclass(slots=True)
+class _Draft:
+    type: str
+    speaker: Span | None
+    cue: Span | None
+    origin: str
+    carried: dict[str, Any] | None
+    order: int | None
+
+
+def _quote_ids(carried: list[str | None]) -> list[str]:
+    """Quote ids in order: a carried id where it is the first of its kind,
+    else ``q01``, ``q02``, ... (the lowest numbers no other quote has)."""
+    used = set()
+    ids: list[str | None] = []
+    for qid in carried:
+        keep = qid is not None and qid not in used
+        ids.append(qid if keep else None)
+        if keep:
+            used.add(qid)
+    number = 0
+    out = []
+    for qid in ids:
+        if qid is None:
+            number += 1
+            while f"q{number:02d}" in used:
+                number += 1
+            qid = f"q{number:02d}"
+        out.append(qid)
+    return out
 
 
 def build_documents(items: list[AnnotatedText], notes: list[str]) -> list[Document]:
@@ -725,3 +829,94 @@ def source_path(file: Path, out: str | os.PathLike) -> str:
         return Path(os.path.relpath(file.resolve(), Path(out).resolve().parent)).as_posix()
     except ValueError:  # another drive
         return file.resolve().as_posix()
+
+
+def resolve_source(source: str, gold_file: str | os.PathLike) -> Path | None:
+    """The file a ``source`` names, looked up as validation does: from the
+    working folder, the gold file's folder, then its parent."""
+    folder = Path(gold_file).parent
+    for base in (Path.cwd(), folder, folder.parent):
+        candidate = base / source
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def choose_source(carried: str | None, file: Path | None, text: str, out: str | os.PathLike, fallback: str, notes: list[str]) -> str:
+    """A document's ``source``: the one an export carried, unless it names,
+    from ``out``, a file whose text differs (then ``fallback``, noted)."""
+    if not carried:
+        return fallback
+    found = resolve_source(carried, out)
+    if found is not None and (file is None or found != file.resolve()):
+        try:
+            same = found.read_bytes().decode("utf-8") == text
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            notes.append(f"source {carried!r} names {found}, whose text differs; source set to {fallback!r}")
+            return fallback
+    return carried
+
+
+# --------------------------------------------------------------------------
+# What an export carries beyond the tool's own labels
+
+
+def carried_quote(value: Any) -> dict[str, Any]:
+    """A quote's record as an export carries it: ``{"id": ..., "attributes":
+    {...}, "speaker_mention": null}`` (``attributes`` only when the gold
+    quote has them, ``speaker_mention`` only when the quote has a speaker but
+    no speaker mention).  Raises ValueError naming the problem."""
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object, got {type(value).__name__}")
+    out: dict[str, Any] = {}
+    qid = value.get("id")
+    if qid is not None:
+        if not isinstance(qid, str) or not qid:
+            raise ValueError(f"id must be a non-empty string, got {qid!r}")
+        out["id"] = qid
+    if "attributes" in value and value["attributes"] is not None:
+        problems = attribute_problems(value["attributes"])
+        if problems:
+            suffix, problem = problems[0]
+            raise ValueError(f"attributes{suffix}: {problem}")
+        out["attributes"] = value["attributes"]
+    if "speaker_mention" in value:
+        if value["speaker_mention"] is not None:
+            raise ValueError("speaker_mention can only be null (the quote's speaker has no mention tied to it)")
+        out["speaker_mention"] = None
+    return out
+
+
+def carried_entity(value: Any) -> dict[str, Any]:
+    """An entity's record as an export carries it: ``{"aliases": [...]}``.
+    Raises ValueError naming the problem."""
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object, got {type(value).__name__}")
+    aliases = value.get("aliases")
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+        raise ValueError("aliases must be a list of non-empty strings")
+    return {"aliases": list(aliases)}
+
+
+def quote_record(doc: Document, quote: Quote) -> dict[str, Any]:
+    """What an export carries for a quote (see :func:`carried_quote`)."""
+    record: dict[str, Any] = {"id": quote.id}
+    if quote.attributes is not None:
+        record["attributes"] = quote.attributes
+    if quote.speaker is not None and quote.speaker_mention is None:
+        record["speaker_mention"] = None
+    return record
+
+
+def check_export_folder(out_dir: str | os.PathLike, *, force: bool) -> Path:
+    """The folder an export writes to, refused (exit 2, before anything is
+    written) when it is a file, or a folder that is not empty and ``force``
+    is not set: an annotator's edited files must not be overwritten."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, 0, "DIR", "is a file, not a folder")
+    if out.is_dir() and not force and any(out.iterdir()):
+        raise InputError(out, 0, "DIR", "folder is not empty: its files would be overwritten; choose an empty or new folder, or add --force")
+    return out

@@ -29,7 +29,12 @@ from benchmark.annotation.common import (
     Region,
     attributions_from_links,
     build_documents,
+    carried_entity,
+    carried_quote,
+    check_export_folder,
+    choose_source,
     clip,
+    quote_record,
     same_surface,
     source_path,
     speaker_anchor,
@@ -38,6 +43,9 @@ from benchmark.errors import InputError, InputErrors
 from benchmark.gold import ENTITY_KINDS, QUOTE_TYPES, Document, Span
 
 TASKS_FILE = "tasks.json"
+# The task data field that carries what Label Studio's labels cannot: each
+# entity's aliases and each quote's id and attributes, in the gold's order.
+CARRIED_FIELD = "quotebench"
 CONFIG_FILE = "labeling_config.xml"
 # The per-region text field holding a speaker's entity id (first line) and
 # name (second line), so that an exported gold set comes back with its ids.
@@ -193,9 +201,12 @@ def read_labelstudio(
         if usable > 1:
             how = "ground truth" if annotation.get("ground_truth") else "first not cancelled"
             notes.append(f"{export}:{line}: task {task_id}: used annotation {annotation.get('id', '?')} ({how}) of {usable}")
-        source = data.get("source") if isinstance(data.get("source"), str) and data.get("source") else f"{source_path(export, out)}#task={task_id}"
+        carried_source = data.get("source") if isinstance(data.get("source"), str) else None
+        source = choose_source(carried_source, None, text, out, f"{source_path(export, out)}#task={task_id}", notes)
         try:
-            items.append(_annotated_text(export, raw, begin, finish, where, doc_id, source, text, annotation, types, notes))
+            items.append(
+                _annotated_text(export, raw, begin, finish, where, doc_id, source, text, annotation, data.get(CARRIED_FIELD), types, notes)
+            )
         except InputErrors as exc:
             errors.extend(exc.errors)
     if errors:
@@ -213,6 +224,7 @@ def _annotated_text(
     source: str,
     text: str,
     annotation: dict,
+    carried: Any,
     types: LabelTypes,
     notes: list[str],
 ) -> AnnotatedText:
@@ -282,6 +294,8 @@ def _annotated_text(
                 region.entity_id = lines[0]
                 region.entity_name = lines[1] if len(lines) > 1 else None
 
+    errors.extend(_apply_carried(carried, regions, export, _line_at(raw, begin), where))
+
     links = []
     for result in relations:
         ends = (result.get("from_id"), result.get("to_id"))
@@ -300,6 +314,44 @@ def _annotated_text(
         notes.append(f"{export}: {doc_id}: results of other types ignored: " + ", ".join(f"{n} {t}" for t, n in sorted(other_types.items())))
     attributions = attributions_from_links(regions, links, notes)
     return AnnotatedText(doc_id, source, text, regions, attributions, keep_unlinked_speakers=True)
+
+
+def _apply_carried(carried: Any, regions: dict[str, Region], export: Path, line: int, where: str) -> list[InputError]:
+    """Give regions what an export of this project carried in the task's
+    ``data.quotebench`` (:func:`task_for`): entities' aliases and order,
+    quotes' ids, attributes and order.  Returns the problems found."""
+    if carried is None:
+        return []
+    field_name = f"{where}.data.{CARRIED_FIELD}"
+    if not isinstance(carried, dict) or not isinstance(carried.get("entities", []), list) or not isinstance(carried.get("quotes", []), list):
+        return [InputError(export, line, field_name, "must be an object with the lists 'entities' and 'quotes'")]
+    errors = []
+    speakers: dict[str, list[Region]] = {}
+    for region in regions.values():
+        if region.role == SPEAKER and region.entity_id:
+            speakers.setdefault(region.entity_id, []).append(region)
+    for order, record in enumerate(carried.get("entities", [])):
+        try:
+            entity_id = record.get("id") if isinstance(record, dict) else None
+            aliases = carried_entity(record)
+        except ValueError as exc:
+            errors.append(InputError(export, line, f"{field_name}.entities[{order}]", str(exc)))
+            continue
+        for region in speakers.get(entity_id, []):
+            region.carried, region.order = aliases, order
+    for order, record in enumerate(carried.get("quotes", [])):
+        try:
+            if not isinstance(record, dict) or not isinstance(record.get("regions"), list):
+                raise ValueError("must be an object with the list 'regions'")
+            quote = carried_quote({k: v for k, v in record.items() if k != "regions"})
+        except ValueError as exc:
+            errors.append(InputError(export, line, f"{field_name}.quotes[{order}]", str(exc)))
+            continue
+        for rid in record["regions"]:
+            region = regions.get(rid) if isinstance(rid, str) else None
+            if region is not None and region.role == QUOTE:
+                region.carried, region.order = quote, order
+    return errors
 
 
 # --------------------------------------------------------------------------
@@ -371,6 +423,13 @@ def task_for(doc: Document, notes: list[str]) -> dict[str, Any]:
             per_region(rid, mention, ENTITY_FIELD, "textarea", {"text": [entity.id, entity.name]})
             per_region(rid, mention, "entity_kind", "choices", {"choices": [entity.kind]})
     cue_ids: dict[Span, str] = {}
+    carried: dict[str, list] = {
+        "entities": [{"id": e.id, "name": e.name, "kind": e.kind, "aliases": e.aliases} for e in doc.entities],
+        "quotes": [],
+    }
+    for entity in doc.entities:
+        if not entity.mentions:
+            notes.append(f"{doc.doc_id}: entity {entity.id!r} has no mention; Label Studio cannot carry it")
     for quote in doc.quotes:
         fragment_ids = []
         for n, span in enumerate(quote.spans, start=1):
@@ -378,6 +437,7 @@ def task_for(doc: Document, notes: list[str]) -> dict[str, Any]:
             fragment_ids.append(rid)
             region(rid, "Quote", span)
             per_region(rid, span, "quote_type", "choices", {"choices": [quote.type]})
+        carried["quotes"].append({"regions": fragment_ids, **quote_record(doc, quote)})
         for a, b in zip(fragment_ids, fragment_ids[1:]):
             relation(a, b, "Continues")
         mention = speaker_anchor(doc, quote, notes)
@@ -388,22 +448,22 @@ def task_for(doc: Document, notes: list[str]) -> dict[str, Any]:
                 cue_ids[quote.cue] = f"c{len(cue_ids) + 1}"
                 region(cue_ids[quote.cue], "Cue", quote.cue)
             relation(fragment_ids[0], cue_ids[quote.cue], "HasCue")
-    return {"data": {"text": text, "doc_id": doc.doc_id, "source": doc.source}, "annotations": [{"result": results}]}
+    data = {"text": text, "doc_id": doc.doc_id, "source": doc.source, CARRIED_FIELD: carried}
+    return {"data": data, "annotations": [{"result": results}]}
 
 
 def write_labelstudio(documents: list[Document], out_dir: str | os.PathLike, *, force: bool = False) -> list[str]:
     """Write ``DIR/tasks.json`` (import it into a project) and
     ``DIR/labeling_config.xml`` (that project's labelling interface); return
-    notes about what could not be expressed.  ``force``: write into a
-    folder that is not empty."""
+    notes about what could not be expressed.  A folder that is not empty is
+    refused (:func:`check_export_folder`) unless ``force``."""
+    from benchmark.files import write_text_atomic
+
+    out = check_export_folder(out_dir, force=force)
     notes: list[str] = []
     tasks = [task_for(doc, notes) for doc in documents]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / CONFIG_FILE).write_text(LABELING_CONFIG, encoding="utf-8")
-    with open(out / TASKS_FILE, "w", encoding="utf-8", newline="\n") as fh:
-        json.dump(tasks, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
+    write_text_atomic(out / CONFIG_FILE, LABELING_CONFIG)
+    write_text_atomic(out / TASKS_FILE, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     return notes
 
 

@@ -14,25 +14,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from benchmark.annotation.common import source_path
+from benchmark.annotation.common import resolve_source, source_path
 from benchmark.errors import InputError, InputErrors
 from benchmark.gold import Document, load_gold
 
 
-def _resolve(source: str, gold_file: str | os.PathLike) -> Path | None:
-    """The file a ``source`` names, looked up as validation does: from the
-    working folder, the gold file's folder, then its parent."""
-    folder = Path(gold_file).parent
-    for base in (Path.cwd(), folder, folder.parent):
-        candidate = base / source
-        if candidate.is_file():
-            return candidate.resolve()
-    return None
-
-
 def rebase_source(source: str, gold_file: str | os.PathLike, out: str | os.PathLike) -> str:
-    found = _resolve(source, gold_file)
-    if found is None or _resolve(source, out) == found:
+    found = resolve_source(source, gold_file)
+    if found is None or resolve_source(source, out) == found:
         return source
     return source_path(found, out)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from benchmark import contract
-from benchmark.commands.common import HelpFormatter, output_file
+from benchmark.commands.common import HelpFormatter, check_output_file
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.annotation.agreement import agreement, format_agreement, load_annotations
     from benchmark.files import write_json_atomic
 
-    output_file(args.json, "--json")
+    check_output_file(args.json, "--json")
     result = agreement(load_annotations(args.annotations), match=args.match, min_overlap=args.min_overlap)
     print(format_agreement(result))
     if args.json is not None:

@@ -5,6 +5,7 @@ cross-validation of trainable models, writing predictions, and the
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from benchmark.cli import main
 from benchmark.errors import UsageError
 from benchmark.gold import Document, Entity, GoldSet, Quote, Span, load_gold, write_gold
 from benchmark.models import ModelInput, TrainableModel
-from benchmark.runner import assign_folds, fold_units, parse_documents, run_model, write_predictions
+from benchmark.runner import assign_folds, fold_units, parse_documents, run_model, run_models, write_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "data" / "dev_news.jsonl"
@@ -310,3 +311,170 @@ def test_bad_gold_file_is_reported_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{bad}:1: quotes[0](q1)." in err
     assert not (tmp_path / "r").exists()
+
+
+# --------------------------------------------------------------------------
+# Valid output, always
+
+
+class Sloppy:
+    """A model whose rows the submission validator would refuse as they are."""
+
+    name = "sloppy"
+    needs_spacy = False
+
+    def predict(self, item, track):
+        n = len(item.text)
+        if track == "attribution":
+            return [
+                {"doc_id": item.doc_id, "quote_id": "q1", "speaker": None},
+                {"doc_id": item.doc_id, "quote_id": "q1", "speaker": "Ann", "speaker_start": 0, "speaker_end": 3},
+                {"doc_id": item.doc_id, "quote_id": "q1", "speaker": "Bob"},
+                {"doc_id": item.doc_id, "quote_id": "q2", "speaker": "Ann", "speaker_start": n - 2, "speaker_end": n + 5},
+            ]
+        return [
+            {"doc_id": item.doc_id, "start": -4, "end": 3, "speaker": "Ann"},
+            {"doc_id": item.doc_id, "start": 0, "end": 3, "speaker": "Bob"},  # the same span, once clipped
+            {"doc_id": item.doc_id, "start": n - 3, "end": n + 10, "speaker": None, "speaker_start": n + 1, "speaker_end": n + 4},
+            {"doc_id": item.doc_id, "start": n, "end": n + 2, "speaker": "Ann"},  # nothing left of it in the text
+            {"doc_id": item.doc_id, "start": np.int64(5), "end": np.int64(8), "speaker": "Ann"},
+        ]
+
+
+def test_rows_are_merged_and_clipped_into_a_valid_submission(tmp_path):
+    from benchmark.submission import read_predictions
+
+    gold = make_gold(tmp_path, [2])
+    n = len(gold.documents[0].text)
+    attribution = run_model(Sloppy(), gold, "attribution")
+    assert attribution == [
+        {"doc_id": "doc0", "quote_id": "q1", "speaker": "Ann", "speaker_start": 0, "speaker_end": 3},  # first that names a speaker
+        {"doc_id": "doc0", "quote_id": "q2", "speaker": "Ann", "speaker_start": n - 2, "speaker_end": n},
+    ]
+    end_to_end = run_model(Sloppy(), gold, "end-to-end")
+    assert end_to_end == [
+        {"doc_id": "doc0", "start": 0, "end": 3, "speaker": "Ann"},
+        {"doc_id": "doc0", "start": n - 3, "end": n, "speaker": None},  # its speaker span lay wholly outside: removed
+        {"doc_id": "doc0", "start": 5, "end": 8, "speaker": "Ann"},
+    ]
+    for track, rows in (("attribution", attribution), ("end-to-end", end_to_end)):
+        path = write_predictions(rows, tmp_path / f"sloppy.{track}.jsonl")
+        assert len(read_predictions(path, gold, track)) == len(rows)
+
+
+def fiction_gold(tmp_path: Path) -> Path:
+    """Fiction in the typography the issue names: a quotation continued over
+    paragraphs, speech interrupted by a stage direction, a quotation inside
+    another, dialogue without any cue."""
+    text = (
+        "\u201cI have walked all morning,\u201d said Mr. Darcy, \u201cand seen nobody.\n\n"
+        "\u201cNobody at all, not a soul on the road.\u201d\n\n"
+        "\u201cYes--(rather hesitatingly)--I believe I do,\u201d answered Elizabeth.\n\n"
+        "\u201cHe told me \u2018never again\u2019 and left,\u201d she added.\n\n"
+        "\u201cWhy?\u201d\n\n\u201cBecause.\u201d\n\n"
+    ) * 3
+    quotes = []
+    for k, m in enumerate(re.finditer(r"\u201c([^\u201c\u201d]*)\u201d|\u201c([^\u201c\u201d]*?)\n\n", text)):
+        start, end = m.span(1) if m.group(1) is not None else m.span(2)
+        quotes.append(Quote(f"q{k + 1}", start, end, "direct", "darcy" if "walked" in text[start:end] else None))
+    mentions = [Span(m.start(), m.end()) for m in re.finditer("Mr. Darcy", text)]
+    entities = [Entity("darcy", "Mr. Darcy", "person", ["Mr. Darcy", "Darcy"], mentions)]
+    path = tmp_path / "fiction.jsonl"
+    path.write_text(json.dumps({"doc_id": "fiction", "source": "test:fiction", "text": text,
+                                "entities": [e.to_json() for e in entities], "quotes": [q.to_json() for q in quotes]}) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("gold_file", ["tests/data/dev_news.jsonl", "gold/gold.jsonl", "fiction"])
+def test_every_baseline_writes_what_the_validator_accepts(tmp_path, gold_file):
+    import warnings
+
+    import baselines
+    from benchmark.submission import read_predictions
+
+    path = fiction_gold(tmp_path) if gold_file == "fiction" else ROOT / gold_file
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gold = load_gold(path)
+    models = []
+    for name in baselines.names():
+        if baselines.unavailable(name, {}) is None:
+            try:
+                models.append(baselines.get(name))
+            except ImportError:
+                continue
+    assert {"speech-verb", "learned", "nearest-mention"} <= {m.name for m in models}
+    runs = run_models(models, gold, ["attribution", "end-to-end"], progress=False)
+    for (name, track), rows in runs.items():
+        written = write_predictions(rows, tmp_path / f"{name}.{track}.jsonl")
+        assert len(read_predictions(written, gold, track)) == len(rows), (name, track)
+
+
+# --------------------------------------------------------------------------
+# Train on one gold set, test on another
+
+
+def test_with_a_training_set_a_learner_is_fitted_once_on_it_without_folds(tmp_path):
+    test = make_gold(tmp_path, [2, 3, 1])
+    train_dir = tmp_path / "train"
+    train_dir.mkdir()
+    train_path = train_dir / "gold.jsonl"
+    write_gold([make_document(f"t{i}", n) for i, n in enumerate([4, 2])], train_path)
+    train = load_gold(train_path)
+    model = Spy()
+    rows = run_model(model, test, "attribution", train=train)
+    assert model.fits == 1
+    everything = frozenset((d.doc_id, q.id) for d in train.documents for q in d.quotes)
+    assert len(everything) == 6 and all(row["trained_on"] == everything for row in rows)
+    assert [(r["doc_id"], r["quote_id"]) for r in rows] == [(d.doc_id, q.id) for d in test.documents for q in d.quotes]
+
+
+def split_dev(tmp_path: Path, n_train: int) -> tuple[Path, Path]:
+    lines = DEV.read_text(encoding="utf-8").splitlines(keepends=True)
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    train.write_text("".join(lines[:n_train]), encoding="utf-8")
+    test.write_text("".join(lines[n_train:]), encoding="utf-8")
+    return train, test
+
+
+def test_baselines_train_on_train_and_score_on_test(tmp_path, capsys):
+    import hashlib
+    import warnings
+
+    import baselines
+    from benchmark.runner import model_input
+
+    train_path, test_path = split_dev(tmp_path, 12)
+    results = tmp_path / "results"
+    assert main(["baselines", "--only", "learned,random", "--track", "attribution", "--gold", str(test_path), "--train", str(train_path),
+                 "--results", str(results), "--bootstrap", "20"]) == 0
+    capsys.readouterr()
+    records = {json.loads(p.read_text())["model"]: json.loads(p.read_text()) for p in (results / "runs").rglob("record.json")}
+    assert records["learned"]["result"]["training"] == {
+        "gold": str(train_path), "gold_sha256": hashlib.sha256(train_path.read_bytes()).hexdigest()}
+    assert "training" not in records["random"]["result"]
+    assert "--train" in records["learned"]["command"]
+
+    # the same as fitting learned on every training document, then predicting
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train, test = load_gold(train_path), load_gold(test_path)
+    nlp = __import__("benchmark.models", fromlist=["load_pipeline"]).load_pipeline()
+    train_docs = parse_documents(nlp, [d.text for d in train.documents], progress=False)
+    test_docs = parse_documents(nlp, [d.text for d in test.documents], progress=False)
+    learned = baselines.get("learned")
+    learned.fit([model_input(d, "attribution", doc) for d, doc in zip(train.documents, train_docs)], train.documents)
+    expected = [row for d, doc in zip(test.documents, test_docs) for row in learned.predict(model_input(d, "attribution", doc), "attribution")]
+    written = [json.loads(line) for line in (results / "predictions" / "learned.attribution.jsonl").read_text().splitlines()]
+    assert written == expected and any(row["speaker"] for row in written)
+
+
+def test_a_training_set_sharing_a_text_with_the_test_set_is_refused(tmp_path, capsys):
+    train_path, test_path = split_dev(tmp_path, 12)
+    with open(train_path, "a", encoding="utf-8") as fh:
+        fh.write(test_path.read_text(encoding="utf-8").splitlines(keepends=True)[0].replace('"doc_id": "', '"doc_id": "copy_', 1))
+    results = tmp_path / "results"
+    assert main(["baselines", "--only", "learned", "--gold", str(test_path), "--train", str(train_path), "--results", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert "--train: document 'copy_" in err and "must not share a text" in err
+    assert not results.exists()

@@ -2,7 +2,11 @@
 malformed.
 
 A submission is JSON Lines (any file name not ending in ``.csv``) or CSV
-(``.csv``) with the same field names.  Everything is checked before anything
+(``.csv``) with the same field names.  A CSV's cells may be separated by
+commas, semicolons or tabs: the header line tells which
+(:class:`csv.Sniffer` restricted to those three); a header that mixes them
+("doc_id;quote_id,speaker") is refused with "header: the file is not
+comma-separated (found ';')".  Everything is checked before anything
 is scored or written, and the first problem is raised as
 :class:`~benchmark.errors.InputError`, printed as ``FILE:LINE: field: problem``.
 
@@ -297,13 +301,17 @@ def _read_jsonl(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]
 def _read_csv(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]]:
     """The rows as dicts (integer-looking cells of offset columns as ints,
     blank optional cells left out), and their first line numbers."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _csv_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)
         if header is None:
             return [], []
+        found = next((mark for mark in CSV_DELIMITERS for cell in header if mark in cell), None)
+        if found is not None:  # "doc_id;quote_id,speaker": not one separator throughout
+            checker.fail(reader.line_num, "header", f"the file is not {_DELIMITER_NAMES[delimiter]}-separated (found {found!r})")
         columns = [cell.strip() for cell in header]
         checker.check_csv_header(columns, reader.line_num)
         integer_columns = [i for i, c in enumerate(columns) if c in _INTEGER_FIELDS]
@@ -330,6 +338,22 @@ def _read_csv(text: str, checker: "_RowChecker") -> tuple[list[Any], list[int]]:
     except csv.Error as exc:
         raise InputError(checker.path, reader.line_num, "csv", f"not valid CSV ({exc})") from None
     return objects, lines
+
+
+CSV_DELIMITERS = (",", ";", "\t")
+"""The cell separators a CSV submission may use; the header line tells which."""
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _csv_delimiter(text: str) -> str:
+    """The separator of the header (the first line that is not blank), as
+    :class:`csv.Sniffer` finds it among :data:`CSV_DELIMITERS`; a comma when
+    it finds none (a header of one column)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return csv.Sniffer().sniff(header, delimiters="".join(CSV_DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def _blank(value: Any) -> bool:
@@ -464,7 +488,7 @@ class _RowChecker:
         elif row_track != self.track:
             field = "quote_id" if row_track == "attribution" else ("start" if "start" in keys else "end")
             if self.first_line:
-                self.fail(line, field, f"a {row_track} row in a file whose line {self.first_line} is a {self.track} row")
+                self.fail(line, field, f"an {row_track} row in a file whose line {self.first_line} is an {self.track} row")
             self.fail(line, field, f"not a field of the {self.track} track (is this a --track {row_track} submission?)")
         return self.track
 
@@ -493,7 +517,7 @@ class _RowChecker:
             other = "end-to-end" if track == "attribution" else "attribution"
             if unknown in FIELDS[other]:
                 self.fail(line, unknown, f"not a field of the {track} track (is this a --track {other} submission?)")
-            self.fail(line, unknown, f"unknown field (a {track} row has {', '.join(REQUIRED_FIELDS[track] + OPTIONAL_FIELDS)})")
+            self.fail(line, unknown, f"unknown field (an {track} row has {', '.join(REQUIRED_FIELDS[track] + OPTIONAL_FIELDS)})")
         for key in REQUIRED_FIELDS[track]:
             if key not in row:
                 self.fail(line, key, "missing (use null to abstain)" if key == "speaker" else "missing")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmark.cli import main
-from benchmark.errors import UsageError
+from benchmark.errors import InputError, UsageError
 from benchmark.submission import read_predictions, validate_model_name
 from test_scoring_support import save_gold, volkov_document, write_jsonl
 
@@ -87,7 +87,7 @@ GOOD_E2E = '{"doc_id": "volkov", "start": 1, "end": 22, "speaker": "Volkov"}'
         ([GOOD, '{"doc_id": "volkov", "quote_id": "q2", "speaker": "x", "type": "quoted"}'], 2, "type", "is not one of"),
         (['{"doc_id": "volkov", "quote_id": "q2", "speaker": "He", "speaker_start": 60}'], 1, "speaker_end", "missing while speaker_start"),
         (['{"doc_id": "volkov", "quote_id": "q2", "speaker": "He", "speaker_start": true, "speaker_end": 62}'], 1, "speaker_start", "must be an integer, got boolean"),
-        ([GOOD, GOOD_E2E], 2, "start", "end-to-end row in a file whose line 1 is a attribution row"),
+        ([GOOD, GOOD_E2E], 2, "start", "end-to-end row in a file whose line 1 is an attribution row"),
         ([GOOD, '{"doc_id": "volkov", "quote_id": "q2", "start": 1, "end": 5, "speaker": "x"}'], 2, "quote_id", "not both"),
         ([GOOD, '{"doc_id": "volkov", "speaker": "x"}'], 2, "quote_id", "missing"),
         # end-to-end offsets
@@ -367,7 +367,7 @@ Q2 = '{"doc_id": "volkov", "quote_id": "q2", "speaker": "x"}'
         # the repeat comes before a bad row of a later chunk
         ([GOOD, GOOD, '{"doc_id": "volkov", "quote_id": "q9", "speaker": "x"}'], 2, "quote_id", "given twice (first on line 1)"),
         # the track inferred from the first chunk
-        ([GOOD, Q2, GOOD_E2E], 3, "start", "end-to-end row in a file whose line 1 is a attribution row"),
+        ([GOOD, Q2, GOOD_E2E], 3, "start", "end-to-end row in a file whose line 1 is an attribution row"),
         # invalid JSON is reported first, wherever it is, as when the file is read whole
         ([GOOD, GOOD, '{"doc_id": "volkov", "quote_id": "q2", "speaker": }'], 3, "json", "not valid JSON"),
     ],
@@ -380,3 +380,55 @@ def test_the_first_error_is_the_same_in_many_chunks(setup, capsys, monkeypatch, 
     assert words in whole
     monkeypatch.setattr(benchmark.submission, "CHUNK_BYTES", 1)
     assert refuse(setup, capsys, path, line, field) == whole
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_separated_by_semicolons_or_tabs_reads_as_the_comma_separated_one(setup, delimiter):
+    comma = "doc_id,quote_id,speaker\nvolkov,q1,\"Volkov; Leonid\"\nvolkov,q3,\n"
+    other = f'doc_id{delimiter}quote_id{delimiter}speaker\nvolkov{delimiter}q1{delimiter}"Volkov; Leonid"\nvolkov{delimiter}q3{delimiter}\n'
+    (setup["tmp"] / "comma.csv").write_text(comma, encoding="utf-8")
+    (setup["tmp"] / "other.csv").write_text(other, encoding="utf-8")
+    want = read_predictions(setup["tmp"] / "comma.csv", setup["gold_set"])
+    got = read_predictions(setup["tmp"] / "other.csv", setup["gold_set"])
+    assert got.rows == want.rows
+    assert got.rows[0]["speaker"] == "Volkov; Leonid"
+
+
+def test_a_csv_header_mixing_separators_is_refused_plainly(setup, capsys):
+    path = setup["tmp"] / "mixed.csv"
+    path.write_text("doc_id;quote_id,speaker\nvolkov;q1,Volkov\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_predictions(path, setup["gold_set"])
+    assert str(caught.value) == f"{path}:1: header: the file is not comma-separated (found ';')"
+
+
+@pytest.mark.parametrize("rows", [
+    [{"doc_id": "volkov", "quote_id": "q1", "speaker": "Volkov"}, {"doc_id": "volkov", "quote_id": "q2", "speaker": None, "speaker_start": 0, "speaker_end": 3}],
+    [{"doc_id": "volkov", "start": 1, "end": 9, "speaker": "Volkov", "type": "direct"}],
+    [],
+])
+def test_rows_in_memory_are_read_as_the_same_file(setup, rows):
+    from benchmark.submission import Predictions
+
+    from_file = read_predictions(write_jsonl(setup["tmp"] / "p.jsonl", rows), setup["gold_set"])
+    in_memory = Predictions.from_rows(rows, setup["gold_set"])
+    assert (in_memory.track, in_memory.rows) == (from_file.track, from_file.rows)
+
+
+@pytest.mark.parametrize("rows, line, field, problem", [
+    ([{"doc_id": "volkov", "quote_id": "q1", "speaker": 3}], 1, "speaker", "must be a string or null, got integer"),
+    ([{"doc_id": "volkov", "quote_id": "q1", "speaker": "A"}, {"doc_id": "volkov", "quote_id": "q1", "speaker": "B"}],
+     2, "quote_id", "quote_id 'q1' of document 'volkov' given twice (first on line 1)"),
+    ([{"doc_id": "volkov", "start": 5, "end": 5, "speaker": "A"}], 1, "end", "start 5 >= end 5 (a span must not be empty)"),
+    ([{"doc_id": "volkov", "quote_id": "q1", "speeker": "A"}], 1, "speeker", "unknown field (an attribution row has doc_id, quote_id, speaker, speaker_start, speaker_end, type)"),
+])
+def test_rows_in_memory_are_refused_with_the_file_readers_message(setup, rows, line, field, problem):
+    from benchmark.submission import Predictions
+
+    path = write_jsonl(setup["tmp"] / "p.jsonl", rows)
+    with pytest.raises(InputError) as from_file:
+        read_predictions(path, setup["gold_set"])
+    with pytest.raises(InputError) as in_memory:
+        Predictions.from_rows(rows, setup["gold_set"], source="model output")
+    assert str(from_file.value) == f"{path}:{line}: {field}: {problem}"
+    assert str(in_memory.value) == f"model output:{line}: {field}: {problem}"

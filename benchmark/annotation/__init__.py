@@ -29,7 +29,7 @@ from benchmark.options import Option
 
 __all__ = ["FORMAT_MODULES", "AnnotationFormat", "Option", "formats"]
 
-FORMAT_MODULES = ("brat", "labelstudio", "pdnc")
+FORMAT_MODULES = ("brat", "labelstudio", "pdnc", "polnear")
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,19 @@ UNRESOLVED = "<unresolved>"
 
 DEFAULT_GOLD_PATH = os.path.join("gold", "gold.jsonl")
 DEFAULT_RESULTS = "results"
+
+MODEL_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+MODEL_NAME_RULE = "1 to 64 ASCII letters, digits, '.', '_' or '-', starting with an ASCII letter or digit"
+"""A model name names a leaderboard row and a folder of records: SPEC's pattern, in words."""
+
+
+def check_model_name(name: object) -> str:
+    """Return ``name`` if it can name a leaderboard row, else raise
+    :class:`~benchmark.errors.UsageError` stating the rule."""
+    import re
+
+    from benchmark.errors import UsageError
+
+    if not isinstance(name, str) or not re.fullmatch(MODEL_NAME_PATTERN, name):
+        raise UsageError(f"invalid model name {name!r}: use {MODEL_NAME_RULE}")
+    return name

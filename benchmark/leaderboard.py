@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from benchmark.contract import check_model_name
 from benchmark.errors import InputError, UsageError
 from benchmark.files import write_json_atomic, write_text_atomic
 
@@ -139,9 +140,7 @@ def new_run_dir(results_dir: str | os.PathLike, model: str, track: str) -> Path:
     """Create and return a fresh folder for one run,
     ``runs/<model>/<UTC stamp>-<track>``.  Creating the folder reserves its
     name, so two runs never share one even when they start together."""
-    from benchmark.submission import validate_model_name
-
-    validate_model_name(model)
+    check_model_name(model)
     parent = Path(results_dir) / RUNS_FOLDER / model
     parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -212,10 +211,8 @@ def record_run(
     unless that one is newer (two runs of one model recorded at once: the
     later timestamp wins); older records stay on disk.
     """
-    from benchmark.submission import validate_model_name
-
     _check_result(result)
-    validate_model_name(result["model"])
+    check_model_name(result["model"])
     results = Path(results_dir)
     run = Path(run_dir) if run_dir is not None else new_run_dir(results, result["model"], result["track"])
 
@@ -353,7 +350,8 @@ def format_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
 
 def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
     """Replace the row of ``(row["model"], row["signature"])`` and re-rank,
-    under the leaderboard's file lock, writing atomically."""
+    under the leaderboard's file lock, writing atomically; then redraw the
+    leaderboard's chart (``leaderboard.png`` next to it)."""
     from filelock import FileLock, Timeout
 
     p = Path(path)
@@ -375,7 +373,12 @@ def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
                     continue
                 kept.append(existing)
             kept.append(row)
-            write_text_atomic(p, format_csv(columns, rank_rows(kept)), before_write=_pause_for_tests)
+            ranked = rank_rows(kept)
+            write_text_atomic(p, format_csv(columns, ranked), before_write=_pause_for_tests)
+            # Redrawn under the same lock, so that the chart always shows the CSV.
+            from benchmark.report import LEADERBOARD_CHART_FILE, write_leaderboard_chart
+
+            write_leaderboard_chart(ranked, p.parent / LEADERBOARD_CHART_FILE)
     except Timeout:
         raise UsageError(f"{p}: could not lock the leaderboard within {LOCK_TIMEOUT_SECONDS} s (is another submission stuck?)") from None
 

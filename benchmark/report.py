@@ -20,6 +20,7 @@ CHART_FILE = "per_speaker.png"
 ERRORS_FILE = "errors.md"
 # Beyond this many speakers the chart shows the ones with most gold quotes.
 MAX_CHART_SPEAKERS = 40
+PRECISION_COLOR, RECALL_COLOR, UNRESOLVED_COLOR = "#4c72b0", "#dd8452", "#8c8c8c"
 
 
 def write_report(result: dict[str, Any], folder: str | os.PathLike) -> list[Path]:
@@ -40,8 +41,10 @@ def _speaker_label(row: dict[str, Any]) -> str:
 def speaker_chart(result: dict[str, Any]):
     """A matplotlib ``Figure`` (Agg canvas): horizontal bars of precision and
     recall for each gold speaker, most quoted first, labelled with the
-    speaker's name and gold quote count.  Predictions that resolve to no
-    entity are not a speaker: their number is given under the chart."""
+    speaker's name and gold quote count; a value of 0 is drawn as a marker
+    at 0, so that it is seen (an all-zero run is not a blank chart).  When
+    some predictions name no gold entity, a last grey bar, ``<unresolved>``,
+    shows their share of all predictions that name a speaker."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -49,25 +52,37 @@ def speaker_chart(result: dict[str, Any]):
     speakers = [r for r in rows if r["speaker"] != UNRESOLVED]
     unresolved = sum(r["predicted"] for r in rows if r["speaker"] == UNRESOLVED)
     shown = speakers[:MAX_CHART_SPEAKERS]
-    figure = Figure(figsize=(8, 1.8 + 0.35 * max(len(shown), 1)), dpi=100)
+    n_rows = len(shown) + (1 if unresolved else 0)
+    figure = Figure(figsize=(8, 1.8 + 0.35 * max(n_rows, 1)), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = list(range(len(shown)))
     bar = 0.38
-    axes.barh([p - bar / 2 for p in positions], [r["precision"] for r in shown], height=bar, label="precision", color="#4c72b0")
-    axes.barh([p + bar / 2 for p in positions], [r["recall"] for r in shown], height=bar, label="recall", color="#dd8452")
-    axes.set_yticks(positions, [_speaker_label(r) for r in shown], fontsize=8)
+    labels = [_speaker_label(r) for r in shown]
+    for offset, key, color in ((-bar / 2, "precision", PRECISION_COLOR), (bar / 2, "recall", RECALL_COLOR)):
+        ys = [p + offset for p in positions]
+        values = [r[key] for r in shown]
+        axes.barh(ys, values, height=bar, label=key, color=color)
+        zeros = [y for y, v in zip(ys, values) if v == 0]
+        if zeros:
+            axes.plot([0] * len(zeros), zeros, linestyle="none", marker="|", markersize=9, markeredgewidth=2, color=color)
+    if unresolved:
+        predicted = result["micro"].get("predicted") or unresolved
+        axes.barh([len(shown)], [min(1.0, unresolved / predicted)], height=bar, color=UNRESOLVED_COLOR,
+                  label="share of predictions naming no gold entity")
+        labels.append(f"{UNRESOLVED} ({unresolved} of {predicted} predictions)")
+    axes.set_yticks(list(range(n_rows)), labels, fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlim(0, 1)
-    axes.set_xlabel(f"speaker (gold quotes); predictions resolved to no entity: {unresolved}", fontsize=8)
+    axes.set_xlim(-0.01, 1)
+    axes.set_xlabel("precision and recall per speaker (gold quotes)", fontsize=8)
     micro = result["micro"]
     title = f"{result['model']}, {result['track']}: micro P {micro['precision']:.3f}, R {micro['recall']:.3f}, F1 {micro['f1']:.3f}"
     if len(speakers) > len(shown):
         title += f"\n{len(shown)} of {len(speakers)} speakers, most quoted first"
     axes.set_title(title, fontsize=9)
-    if shown:
+    if n_rows:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    else:
+    if not shown:
         axes.text(0.5, 0.5, "no gold speakers", ha="center", va="center", transform=axes.transAxes)
     figure.tight_layout()
     return figure

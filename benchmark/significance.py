@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.errors import UsageError
+from benchmark.wording import counted
 
 ALPHA = 0.05
 # Weight matrices are built in slices of at most this many cells.
@@ -156,8 +157,8 @@ def _verdict(c: dict[str, Any]) -> str:
         better, worse = (a, b) if c["difference"] > 0 else (b, a)
         return f"{better} is better than {worse}: the difference is significant at the 5% level (p = {c['p_value']:.4f})."
     verdict = (
-        f"No significant difference (p = {c['p_value']:.4f} >= 0.05): this gold set ({c['n_units']} {unit}s, "
-        f"{c['n_gold']} gold quotes) is too small to tell {a} and {b} apart."
+        f"No significant difference (p = {c['p_value']:.4f} >= 0.05): this gold set ({_gold_size(c)}) "
+        f"is too small to tell {a} and {b} apart."
     )
     # With k differing units, the most extreme of the 2**k swaps has p = 2 / 2**k.
     if 2.0 / 2 ** c["n_differing_units"] >= ALPHA:
@@ -166,12 +167,22 @@ def _verdict(c: dict[str, Any]) -> str:
     return verdict
 
 
+def _gold_size(c: dict[str, Any]) -> str:
+    """"12 quotes" when the units are quotes, else "3 documents, 12 quotes"."""
+    quotes = counted(c["n_gold"], "quote")
+    return quotes if c["unit"] == "quote" else f"{counted(c['n_units'], c['unit'])}, {quotes}"
+
+
 def format_comparison(c: dict[str, Any], micro_a: dict[str, Any], micro_b: dict[str, Any]) -> str:
     width = max(len(c["model_a"]), len(c["model_b"]), 5)
+    if c["unit"] == "quote":
+        paired = f"paired over {counted(c['n_units'], 'quote')} ({c['n_differing_units']} with different counts)"
+    else:
+        paired = (f"paired over {counted(c['n_units'], c['unit'])} ({c['n_differing_units']} with different counts), "
+                  f"{counted(c['n_gold'], 'gold quote')}")
     lines = [
-        f"A = {c['model_a']}, B = {c['model_b']}  ({c['signature']})",
-        f"paired over {c['n_units']} {c['unit']}s ({c['n_differing_units']} with different counts), "
-        f"{c['n_gold']} gold quotes, {c['n_gold_with_speaker']} with a speaker",
+        f"A = {c['model_a']}, B = {c['model_b']}: {c['track']} track  ({c['signature']})",
+        f"{paired}, {c['n_gold_with_speaker']} with a speaker",
         "",
         f"{'model':<{width}}  precision  recall      F1",
         f"{c['model_a']:<{width}}  {micro_a['precision']:9.4f}  {micro_a['recall']:6.4f}  {c['f1_a']:6.4f}",
@@ -192,11 +203,11 @@ def run_compare(
     """``quotebench compare NAME_A NAME_B [--track T]``: compare the latest
     recorded runs of two models under every signature they share, print the
     comparisons and return the exit status."""
+    from benchmark.contract import check_model_name
     from benchmark.leaderboard import LEADERBOARD_FILE, leaderboard_rows, load_record
-    from benchmark.submission import validate_model_name
 
-    validate_model_name(name_a)
-    validate_model_name(name_b)
+    check_model_name(name_a)
+    check_model_name(name_b)
     rows = leaderboard_rows(results_dir, track)
     where = f"{results_dir}/{LEADERBOARD_FILE}" + (f" ({track} track)" if track else "")
     runs: dict[str, dict[str, dict[str, str]]] = {}

@@ -6,13 +6,17 @@ the gold set, score it and record it.
 :class:`benchmark.models.Model` (instantiated with no arguments) or an
 already-built model object; dotted attributes (``Outer.Inner``) work.
 
-The model's rows go through the same path as a predictions file: they are
-written as JSONL, read back with :func:`benchmark.submission.read_predictions`
-and scored, so a bad row gets the usual ``FILE:LINE: field: problem`` message.
-Until they are accepted they live in a temporary folder outside the results
-(the message names that file, which is kept for inspection); a rejected
-submission changes nothing under ``results/``.  Accepted predictions are kept
-next to the run's record as ``predictions.jsonl``.
+The model runs in every track it declares (an optional attribute
+``tracks``, e.g. ``("attribution",)``; without it, both), or in the tracks
+asked for.  Its rows are validated in memory exactly as a predictions file
+(:meth:`benchmark.submission.Predictions.from_rows`), so a bad row gets the
+usual ``SOURCE:ROW: field: problem`` message, ``SOURCE`` being
+``<NAME TRACK rows>`` and ``ROW`` the row's 1-based position in the
+model's output.  Every track is run, validated and scored before anything
+is written: a rejected submission, or a model that raises (reported with
+its name and the document), changes nothing under ``results/`` and leaves
+no file anywhere.  Accepted predictions are kept next to each run's record
+as ``predictions.jsonl``.
 """
 
 from __future__ import annotations
@@ -20,12 +24,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmark.contract import TRACKS, check_model_name
 from benchmark.errors import InputError, UsageError
 
 PREDICTIONS_FILE = "predictions.jsonl"
@@ -92,50 +95,89 @@ def load_model(spec: str) -> Any:
     return obj
 
 
+class ModelFailure(Exception):
+    """A model's ``predict`` raised: which model, on which document."""
+
+
+class _NamingFailures:
+    """A model whose ``predict`` failures name the model and the document;
+    everything else is the model's own."""
+
+    def __init__(self, model: Any):
+        self._model = model
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._model, attribute)
+
+    def predict(self, item, track: str) -> Any:
+        try:
+            return self._model.predict(item, track)
+        except Exception as exc:
+            raise ModelFailure(
+                f"model {self._model.name!r} failed on document {item.doc_id!r} ({track} track): {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+def model_tracks(model: Any, spec: str) -> tuple[str, ...]:
+    """The tracks a model declares in its optional ``tracks`` attribute
+    (default: both), checked."""
+    declared = getattr(model, "tracks", TRACKS)
+    if isinstance(declared, str) or not declared or any(t not in TRACKS for t in declared):
+        raise UsageError(f"model {spec!r}: tracks = {declared!r}: give a tuple of {', '.join(TRACKS)}")
+    return tuple(t for t in TRACKS if t in declared)
+
+
 def run_submit(
     model_spec: str,
     name: str,
     *,
     gold_path: str | Path,
     results_dir: str | Path,
-    track: str,
+    tracks: tuple[str, ...] | list[str] | None = None,
     pipeline: str | None = None,
     scoring: dict[str, Any] | None = None,
     argv: list[str] | None = None,
 ) -> int:
-    """Run the model ``model_spec`` (``MODULE:ATTR``) on the gold set in
-    ``track``, score it with the keyword arguments ``scoring`` of
-    :func:`benchmark.scoring.score`, record it as ``name`` under
-    ``results_dir`` with the command ``argv``; return the exit status."""
+    """Run the model ``model_spec`` (``MODULE:ATTR``) on the gold set in each
+    of ``tracks`` (None: every track the model declares), score each run
+    with the keyword arguments ``scoring`` of :func:`benchmark.scoring.score`,
+    record them as ``name`` under ``results_dir`` with the command ``argv``;
+    return the exit status."""
     from benchmark.gold import load_gold
-    from benchmark.submission import read_predictions, validate_model_name
 
-    validate_model_name(name)
+    check_model_name(name)
     model = load_model(model_spec)
+    supported = model_tracks(model, model_spec)
+    if tracks is None:
+        tracks = supported
+    unsupported = [t for t in tracks if t not in supported]
+    if unsupported:
+        raise UsageError(f"model {model_spec!r} declares tracks = {supported!r}: it does not run {', '.join(unsupported)}")
     gold = load_gold(gold_path)
 
     from benchmark.leaderboard import command_line, new_run_dir, record_run
-    from benchmark.runner import run_model, write_predictions
+    from benchmark.runner import run_models, write_predictions
     from benchmark.scoring import format_result, score
+    from benchmark.submission import Predictions
 
     nlp = None
     if model.needs_spacy:
         from benchmark.models import load_pipeline
 
         nlp = load_pipeline(pipeline)
-    rows = run_model(model, gold, track, nlp=nlp)
+    rows = run_models([_NamingFailures(model)], gold, list(tracks), nlp=nlp)
+    scored = []
+    for track in tracks:
+        track_rows = rows[(model.name, track)]
+        # A bad row stops here, before anything is written.
+        predictions = Predictions.from_rows(track_rows, gold, track, source=f"<{name} {track} rows>")
+        scored.append((track_rows, score(gold, predictions, model=name, **(scoring or {}))))
 
-    staging = Path(tempfile.mkdtemp(prefix="quotebench-submit-"))
-    staged = staging / f"{name}.{track}.jsonl"
-    write_predictions(rows, staged)
-    predictions = read_predictions(staged, gold, track)  # a bad row stops here, results/ untouched
-    result = score(gold, predictions, model=name, **(scoring or {}))
-    print(format_result(result))
-
-    run_dir = new_run_dir(results_dir, name, track)
-    kept = run_dir / PREDICTIONS_FILE
-    shutil.move(staged, kept)
-    staging.rmdir()
-    record = record_run(results_dir, result, predictions_path=kept, argv=command_line(argv), run_dir=run_dir)
-    print(f"\nrecorded: {record}")
+    command = command_line(argv)
+    for track_rows, result in scored:
+        print(format_result(result))
+        run_dir = new_run_dir(results_dir, name, result["track"])
+        kept = write_predictions(track_rows, run_dir / PREDICTIONS_FILE)
+        record = record_run(results_dir, result, predictions_path=kept, argv=command, run_dir=run_dir)
+        print(f"\nrecorded: {record}\n")
     return 0

@@ -8,10 +8,11 @@ entities) nearest to it outside it, before or after, counted in characters.
 class NearestPerson:
     name = "nearest-person"
     needs_spacy = True  # quotebench parses each document once and passes item.doc
+    tracks = ("attribution",)  # the tracks it runs (default: both)
 
     def predict(self, item, track):
         if track != "attribution":
-            raise ValueError("this example attributes the given quotes only (--track attribution)")
+            raise ValueError("this example attributes the given quotes only")
         people = [ent for ent in item.doc.ents if ent.label_ == "PERSON"]
         rows = []
         for quote in item.quotes:

@@ -188,3 +188,19 @@ def test_compare_command_imports_no_heavy_library(tmp_path, results):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "numpy" in imported  # the listing is really there
     assert imported.isdisjoint({"spacy", "datasets", "textacy", "torch", "pandas", "matplotlib"})
+
+
+def test_compare_without_track_says_which_track_it_compared_and_counts_quotes_once(tmp_path, results):
+    gold = tmp_path / "gold.jsonl"
+    docs = write_gold_file(gold, n_docs=1, quotes_per_doc=12, seed=15)
+    for name, accuracy in (("good", 0.9), ("poor", 0.4)):
+        pred = tmp_path / f"{name}.jsonl"
+        write_attribution_predictions(pred, docs, accuracy=accuracy, seed=16)
+        assert run_cli("score", pred, "--name", name, "--gold", gold, "--results", results, "--bootstrap", "20").returncode == 0
+    proc = run_cli("compare", "good", "poor", "--results", results, "--resamples", "200")
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[:2]
+    assert first.startswith("A = good, B = poor: attribution track  (gold=")
+    assert second == "paired over 12 quotes (" + second.split("(")[1].split(")")[0] + "), 12 with a speaker"
+    assert "12 quotes, 12 gold quotes" not in proc.stdout
+    assert "this gold set (12 quotes) is too small" in proc.stdout or "is better than" in proc.stdout

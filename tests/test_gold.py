@@ -35,7 +35,7 @@ def test_seed_is_the_shared_article_byte_for_byte():
 def test_committed_gold_validates_through_the_cli():
     result = run_cli("gold", "validate")
     assert result.returncode == 0, result.stderr
-    assert "valid: 1 documents, 12 quotes" in result.stdout
+    assert "valid: 1 document, 12 quotes" in result.stdout
 
 
 def test_gold_text_is_the_seed_including_its_metadata_line():

@@ -383,3 +383,75 @@ def test_end_to_end_rows_carry_detection_f1_and_attribution_rows_leave_it_empty(
     assert "| rank | model | P | R | F1 | F1 95% CI | macro F1 | predicted | submitted (UTC) |" in lines
     e2e_header = lines.index("| rank | model | P | R | F1 | F1 95% CI | macro F1 | detection F1 | predicted | submitted (UTC) |")
     assert "| 0.6000 | 4 |" in lines[e2e_header + 2]
+
+
+# --------------------------------------------------------------------------
+# file modes (issue 11 item 3) and the views of the leaderboard (item 9)
+
+
+def score_once(tmp_path: Path, name: str, accuracy: float = 1.0) -> Path:
+    gold = tmp_path / "gold.jsonl"
+    if not gold.exists():
+        write_gold_file(gold, n_docs=2, quotes_per_doc=3)
+    docs = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
+    pred = tmp_path / f"{name}.jsonl"
+    write_attribution_predictions(pred, docs, accuracy=accuracy, seed=3)
+    from benchmark.cli import main
+
+    assert main(["score", str(pred), "--name", name, "--gold", str(gold), "--results", str(tmp_path / "results"),
+                 "--bootstrap", "20"]) == 0
+    return tmp_path / "results"
+
+
+def written_files(results: Path) -> list[Path]:
+    return [results / "leaderboard.csv", results / "leaderboard.png",
+            *(p for p in (results / "runs").rglob("*") if p.is_file())]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_new_files_get_the_usual_mode_under_the_umask(tmp_path, umask, capsys):
+    previous = os.umask(umask)
+    try:
+        results = score_once(tmp_path, "alpha")
+    finally:
+        os.umask(previous)
+    files = written_files(results)
+    assert {p.name for p in files} >= {"leaderboard.csv", "leaderboard.png", "record.json", "errors.md", "per_speaker.png"}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: oct(0o666 & ~umask) for p in files}
+
+
+def test_a_replaced_leaderboard_keeps_its_mode(tmp_path, capsys):
+    previous = os.umask(0o022)
+    try:
+        results = score_once(tmp_path, "alpha")
+        (results / "leaderboard.csv").chmod(0o664)
+        (results / "leaderboard.png").chmod(0o644)
+        score_once(tmp_path, "beta")
+    finally:
+        os.umask(previous)
+    assert (results / "leaderboard.csv").stat().st_mode & 0o777 == 0o664
+    assert (results / "leaderboard.png").stat().st_mode & 0o777 == 0o644
+    assert len(read_leaderboard(results / "leaderboard.csv")[1]) == 2  # really replaced
+
+
+def test_score_redraws_the_leaderboard_chart(tmp_path, capsys):
+    from benchmark.report import leaderboard_chart
+
+    results = score_once(tmp_path, "alpha")
+    first = (results / "leaderboard.png").read_bytes()
+    score_once(tmp_path, "beta", accuracy=0.5)
+    second = (results / "leaderboard.png").read_bytes()
+    assert first != second
+    # The chart on disk is the chart of the CSV's rows: same models, best first.
+    [axes] = leaderboard_chart(read_leaderboard(results / "leaderboard.csv")[1]).axes
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["alpha", "beta"]
+    assert second.startswith(b"\x89PNG")
+
+
+def test_the_readme_leaderboard_is_the_markdown_command_output():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- LEADERBOARD-TABLES:BEGIN")[1].split("-->", 1)[1].split("<!-- LEADERBOARD-TABLES:END -->")[0]
+    proc = run_cli("leaderboard", "--format", "markdown", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert block.strip("\n") == proc.stdout.strip("\n")
+    assert "†" not in block

@@ -39,7 +39,7 @@ def test_merge_keeps_documents_and_entity_ids_and_rebases_sources(tmp_path, caps
     a, b = setup_two_folders(tmp_path)
     assert main(["gold", "merge", str(a), str(b), "--out", "merged/gold.jsonl"]) == 0
     out = capsys.readouterr().out
-    assert "merged/gold.jsonl: 2 documents, 2 quotes, 1 entities merged from 2 files" in out
+    assert "merged/gold.jsonl: 2 documents, 2 quotes, 1 entity merged from 2 files" in out
     merged = load_gold("merged/gold.jsonl")  # validates, sources checked against the files
     assert [(d.doc_id, d.source) for d in merged.documents] == [("one", "../a/one.txt"), ("two", "../b/seeds/two.txt")]
     # the same entity id in both inputs stays one global id

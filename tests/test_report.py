@@ -22,18 +22,44 @@ def speaker(entity_id: str, name: str | None, precision: float, recall: float, g
             "predicted": predicted, "gold": gold}
 
 
-def test_chart_has_one_precision_and_one_recall_bar_per_gold_speaker():
+def test_chart_has_one_precision_and_one_recall_bar_per_gold_speaker_and_an_unresolved_bar():
     result = result_with_speakers([
         speaker("ana_lima", "Ana Lima", 0.75, 0.5, gold=6),
         speaker("ben_okafor", "Ben Okafor", 1.0, 0.25, gold=4),
         speaker("<unresolved>", None, 0.0, 0.0, gold=0, predicted=3),
     ])
+    result["micro"]["predicted"] = 12
     axes = speaker_chart(result).axes[0]
-    precision_bars, recall_bars = axes.containers
+    precision_bars, recall_bars, unresolved_bars = axes.containers
     assert [bar.get_width() for bar in precision_bars] == [0.75, 1.0]
     assert [bar.get_width() for bar in recall_bars] == [0.5, 0.25]
-    assert [label.get_text() for label in axes.get_yticklabels()] == ["Ana Lima (6)", "Ben Okafor (4)"]
-    assert "predictions resolved to no entity: 3" in axes.get_xlabel()
+    assert [bar.get_width() for bar in unresolved_bars] == [0.25]  # 3 of 12 predictions name no gold entity
+    assert [label.get_text() for label in axes.get_yticklabels()] == [
+        "Ana Lima (6)", "Ben Okafor (4)", "<unresolved> (3 of 12 predictions)"]
+    assert "resolved" not in axes.get_xlabel()
+    assert not axes.lines  # no value is zero: no zero markers
+
+
+def zero_markers(axes) -> list[tuple[float, float]]:
+    return sorted((x, y) for line in axes.lines for x, y in zip(line.get_xdata(), line.get_ydata()))
+
+
+def test_chart_draws_zero_values_as_visible_markers():
+    result = result_with_speakers([
+        speaker("ana_lima", "Ana Lima", 0.0, 0.0, gold=6),
+        speaker("ben_okafor", "Ben Okafor", 1.0, 0.0, gold=4),
+    ])
+    axes = speaker_chart(result).axes[0]
+    # Ana's precision (row 0, upper half) and recall (lower half), Ben's recall (row 1, lower half).
+    assert zero_markers(axes) == [(0, -0.19), (0, 0.19), (0, 1.19)]
+    assert all(line.get_marker() == "|" and line.get_markersize() > 5 for line in axes.lines)
+    assert axes.get_xlim()[0] < 0  # a marker at 0 is not cut by the frame
+
+
+def test_an_all_zero_run_is_not_a_blank_chart():
+    result = result_with_speakers([speaker(f"s{i}", None, 0.0, 0.0, gold=3) for i in range(4)])
+    axes = speaker_chart(result).axes[0]
+    assert len(zero_markers(axes)) == 8  # precision and recall of 4 speakers
 
 
 def test_chart_keeps_the_most_quoted_speakers_when_there_are_many():

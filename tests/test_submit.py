@@ -82,6 +82,7 @@ def test_submit_a_model_from_an_installed_module_given_as_an_instance(tmp_path):
         class FirstEntity:
             name = "first-entity"
             needs_spacy = False
+            tracks = ("attribution",)
 
             def __init__(self, alias):
                 self.alias = alias
@@ -106,11 +107,12 @@ def test_submit_a_model_from_an_installed_module_given_as_an_instance(tmp_path):
 # refusals: exit 2, one line, nothing under results/
 
 
-def test_bad_rows_from_a_model_are_refused_naming_the_predictions_file(tmp_path):
+def test_bad_rows_from_a_model_are_refused_naming_the_row_and_leave_nothing_behind(tmp_path):
     path = write_module(tmp_path, "broken.py", """
         class Broken:
             name = "broken"
             needs_spacy = False
+            tracks = ("attribution",)
 
             def predict(self, item, track):
                 return [{"doc_id": item.doc_id, "quote_id": "no-such-quote", "speaker": "Ana Lima"}]
@@ -120,16 +122,79 @@ def test_bad_rows_from_a_model_are_refused_naming_the_predictions_file(tmp_path)
     results = tmp_path / "results"
     staging = tmp_path / "tmp"
     staging.mkdir()
-    proc = run_cli("submit", f"{path}:Broken", "--name", "broken", "--gold", gold, "--results", results,
-                   env={**os.environ, "TMPDIR": str(staging)})
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    message = proc.stderr.removeprefix("error: ")
-    staged = Path(message.split(":")[0])
-    assert staged.name == "broken.attribution.jsonl" and staged.is_file()  # kept for inspection
-    assert staged.parent.parent == staging
-    assert message.split(":")[1] == "1" and "quote_id" in message
+    for _ in range(2):
+        proc = run_cli("submit", f"{path}:Broken", "--name", "broken", "--gold", gold, "--results", results,
+                       env={**os.environ, "TMPDIR": str(staging)})
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert proc.stderr.startswith("error: <broken attribution rows>:1: quote_id: unknown quote_id 'no-such-quote'"), proc.stderr
+    assert list(staging.iterdir()) == []  # no temporary folder left, however often it fails
     assert not results.exists()
+
+
+QUOTE_FINDER = """
+    import re
+
+    class {cls}:
+        name = "{name}"
+        needs_spacy = False
+        {tracks}
+
+        def predict(self, item, track):
+            if track == "attribution":
+                return [{{"doc_id": item.doc_id, "quote_id": q.id, "speaker": "Ana Lima"}} for q in item.quotes]
+            return [{{"doc_id": item.doc_id, "start": m.start(1), "end": m.end(1), "speaker": "Ana Lima"}}
+                    for m in re.finditer("\u201c([^\u201d]*)\u201d", item.text)]
+"""
+
+
+def test_submit_runs_both_tracks_by_default(tmp_path):
+    path = write_module(tmp_path, "finder.py", QUOTE_FINDER.format(cls="Finder", name="finder", tracks=""))
+    gold = tmp_path / "gold.jsonl"
+    docs = write_gold_file(gold, n_docs=2, quotes_per_doc=4, seed=5)
+    results = tmp_path / "results"
+    proc = run_cli("submit", f"{path}:Finder", "--name", "finder", "--gold", gold, "--results", results, "--bootstrap", "20")
+    assert proc.returncode == 0, proc.stderr
+    rows = read_leaderboard(results / "leaderboard.csv")[1]
+    assert sorted(r["track"] for r in rows) == ["attribution", "end-to-end"]
+    by_ana = sum(q["speaker"] == "ana_lima" for d in docs for q in d["quotes"])
+    # Every quote is found end to end, so both tracks credit the same quotes.
+    assert {r["recall"] for r in rows} == {f"{by_ana / 8:.4f}"}
+    assert sorted(p.name.split("-", 1)[1] for p in (results / "runs" / "finder").iterdir()) == ["attribution", "end-to-end"]
+
+
+def test_a_model_runs_the_tracks_it_declares(tmp_path):
+    path = write_module(tmp_path, "finder.py", QUOTE_FINDER.format(cls="Finder", name="finder", tracks='tracks = ("end-to-end",)'))
+    gold = tmp_path / "gold.jsonl"
+    write_gold_file(gold, n_docs=1, quotes_per_doc=2)
+    results = tmp_path / "results"
+    proc = run_cli("submit", f"{path}:Finder", "--name", "finder", "--gold", gold, "--results", results, "--bootstrap", "20")
+    assert proc.returncode == 0, proc.stderr
+    assert [r["track"] for r in read_leaderboard(results / "leaderboard.csv")[1]] == ["end-to-end"]
+
+    proc = run_cli("submit", f"{path}:Finder", "--name", "other", "--gold", gold, "--results", results, "--track", "attribution")
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: model '{path}:Finder' declares tracks = ('end-to-end',): it does not run attribution\n"
+
+
+def test_a_model_that_raises_is_named_with_the_document(tmp_path):
+    path = write_module(tmp_path, "boom.py", """
+        class Boom:
+            name = "boom"
+            needs_spacy = False
+
+            def predict(self, item, track):
+                if item.doc_id == "doc001":
+                    raise KeyError("no such thing")
+                return []
+    """)
+    gold = tmp_path / "gold.jsonl"
+    write_gold_file(gold, n_docs=2, quotes_per_doc=1)
+    proc = run_cli("submit", f"{path}:Boom", "--name", "boom", "--gold", gold, "--results", tmp_path / "results", "--track", "attribution")
+    assert proc.returncode == 1
+    [line] = proc.stderr.splitlines()
+    assert "model 'boom' failed on document 'doc001' (attribution track): KeyError: 'no such thing'" in line
+    assert not (tmp_path / "results").exists()
 
 
 @pytest.mark.parametrize(

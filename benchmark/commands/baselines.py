@@ -8,7 +8,7 @@ import argparse
 import os
 
 from benchmark import contract
-from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, scoring_options
+from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, check_output_folder, scoring_options
 from benchmark.parse_cache import CACHE_DIR_NAME
 
 BOTH = "both"
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.run_baselines import run_baselines
     from benchmark.site import build_site
 
+    check_output_folder(args.results, "--results")
     given = vars(args)
     status = run_baselines(
         args.gold, args.results,

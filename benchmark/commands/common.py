@@ -70,13 +70,30 @@ def print_notes(notes: list[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def output_file(path: str | None, field: str) -> None:
-    """Refuse, before any work, an output file that cannot be written:
-    ``path`` is a folder, or its parent is not a folder."""
+def check_output_file(path: str | os.PathLike | None, field: str) -> None:
+    """Refuse, before any work, a file to write that cannot be one: an
+    existing folder, or a path under something that is not a folder
+    (``FILE:0: field: problem``, exit 2)."""
     if path is None:
         return
     if os.path.isdir(path):
-        raise InputError(path, 0, field, "is a folder; give a file name")
+        raise InputError(path, 0, field, "is a folder, not a file to write")
+    _check_parents(path, field)
+
+
+def check_output_folder(path: str | os.PathLike | None, field: str) -> None:
+    """Refuse, before any work, a folder to write that cannot be one: an
+    existing file, or a path under something that is not a folder."""
+    if path is None:
+        return
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(path, 0, field, "is a file, not a folder")
+    _check_parents(path, field)
+
+
+def _check_parents(path: str | os.PathLike, field: str) -> None:
     parent = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise InputError(path, 0, field, f"{parent} is not a folder")
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise InputError(path, 0, field, f"{parent} is a file, not a folder")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchmark.commands.common import HelpFormatter, print_notes
+from benchmark.commands.common import HelpFormatter, check_output_folder, print_notes
 from benchmark.commands.gold_import import format_options
+from benchmark.wording import counted
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -29,11 +30,15 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.annotation import formats
     from benchmark.gold import load_gold
 
+    check_output_folder(args.out_dir, "DIR")
     registry = {name: fmt for name, fmt in formats().items() if fmt.write is not None}
     fmt = registry[args.format]
     options = format_options(fmt, registry, args, "export")
     gold = load_gold(args.gold)
     notes = fmt.write(gold.documents, args.out_dir, force=args.force, **options)
     print_notes(notes)
-    print(f"{args.out_dir}: {len(gold.documents)} documents, {gold.n_quotes} quotes exported from {args.gold} for {args.format}")
+    print(
+        f"{args.out_dir}: {counted(len(gold.documents), 'document')}, {counted(gold.n_quotes, 'quote')} "
+        f"exported from {args.gold} for {args.format}"
+    )
     return 0

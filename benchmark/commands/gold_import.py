@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchmark.commands.common import HelpFormatter, print_notes
+from benchmark.commands.common import HelpFormatter, check_output_file, print_notes
 from benchmark.errors import UsageError
+from benchmark.wording import counted
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -48,8 +49,11 @@ def format_options(fmt, registry, args: argparse.Namespace, kind: str) -> dict:
 def summary(path: str, report, extra: str) -> str:
     gold = report.gold
     entities = len({e.id for d in gold.documents for e in d.entities})
-    warnings = f"; {len(report.warnings)} validation warnings (quotebench gold validate {path})" if report.warnings else ""
-    return f"{path}: {len(gold.documents)} documents, {gold.n_quotes} quotes, {entities} entities {extra}{warnings}"
+    warnings = f"; {counted(len(report.warnings), 'validation warning')} (quotebench gold validate {path})" if report.warnings else ""
+    return (
+        f"{path}: {counted(len(gold.documents), 'document')}, {counted(gold.n_quotes, 'quote')}, "
+        f"{counted(entities, 'entity', 'entities')} {extra}{warnings}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.annotation.common import LabelTypes
     from benchmark.gold import write_valid_gold
 
+    check_output_file(args.out, "--out")
     registry = formats()
     fmt = registry[args.format]
     options = format_options(fmt, registry, args, "import")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmark.commands.common import HelpFormatter, print_notes
+from benchmark.commands.common import HelpFormatter, check_output_file, print_notes
 from benchmark.commands.gold_import import summary
 
 
@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.annotation.merge import merge_gold
     from benchmark.gold import write_valid_gold
 
+    check_output_file(args.out, "--out")
     documents, notes = merge_gold(args.inputs, args.out)
     print_notes(notes)
     report = write_valid_gold(documents, args.out)

@@ -7,6 +7,7 @@ import sys
 
 from benchmark.commands.common import HelpFormatter
 from benchmark.errors import InputErrors
+from benchmark.wording import counted
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -28,5 +29,8 @@ def run(args: argparse.Namespace) -> int:
     if report.errors:
         raise InputErrors(report.errors)
     gold = report.gold
-    print(f"{path}: valid: {len(gold.documents)} documents, {gold.n_quotes} quotes, {len(report.warnings)} warnings")
+    print(
+        f"{path}: valid: {counted(len(gold.documents), 'document')}, {counted(gold.n_quotes, 'quote')}, "
+        f"{counted(len(report.warnings), 'warning')}"
+    )
     return 0

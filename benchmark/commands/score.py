@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from benchmark import contract
-from benchmark.commands.common import HelpFormatter, add_scoring_options, scoring_options
+from benchmark.commands.common import HelpFormatter, add_scoring_options, check_output_file, check_output_folder, scoring_options
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -25,9 +25,12 @@ def run(args: argparse.Namespace) -> int:
 
     from benchmark.gold import load_gold
     from benchmark.scoring import format_result, score
-    from benchmark.submission import read_predictions, validate_model_name
+    from benchmark.submission import read_predictions
 
-    validate_model_name(args.name)
+    contract.check_model_name(args.name)
+    check_output_file(args.json, "--json")
+    if not args.no_leaderboard:
+        check_output_folder(args.results, "--results")
     # Reading builds hundreds of thousands of small dicts and objects and no
     # reference cycles; the cyclic collector would only rescan them, again
     # and again, for about a third of the run time on a large file.

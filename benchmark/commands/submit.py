@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 
 from benchmark import contract
-from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, scoring_options
+from benchmark.commands.common import HelpFormatter, add_pipeline_option, add_scoring_options, check_output_folder, scoring_options
+
+BOTH = "both"
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
@@ -15,7 +17,10 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("model", metavar="MODULE:ATTR", help="an importable module or path/to/file.py, and the model class or object")
     p.add_argument("--name", required=True, help="model name for the leaderboard")
-    p.add_argument("--track", choices=contract.TRACKS, default="attribution", help="track to run")
+    p.add_argument(
+        "--track", choices=(*contract.TRACKS, BOTH), default=None,
+        help="track(s) to run (default: the tracks the model declares in its `tracks` attribute, else both)",
+    )
     add_pipeline_option(p)
     add_scoring_options(p)
     p.set_defaults(handler=run)
@@ -25,8 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from benchmark.site import build_site
     from benchmark.submit import run_submit
 
+    check_output_folder(args.results, "--results")
+    tracks = None if args.track is None else contract.TRACKS if args.track == BOTH else (args.track,)
     status = run_submit(
-        args.model, args.name, gold_path=args.gold, results_dir=args.results, track=args.track,
+        args.model, args.name, gold_path=args.gold, results_dir=args.results, tracks=tracks,
         pipeline=args.pipeline, scoring=scoring_options(args), argv=args.argv,
     )
     print(f"site: {build_site(args.results, args.gold)}")

@@ -436,7 +436,7 @@ class _RowChecker:
         if any(n_absent[field] for field in REQUIRED_FIELDS[track]):
             return None
         doc_ids = columns["doc_id"]
-        if set(map(type, doc_ids)) != {str}:
+        if set(map(type, doc_ids)) != _ID_TYPES:
             return None
         try:
             text_length = np.array([self.text_length[d] for d in doc_ids], dtype=np.int64)
@@ -445,7 +445,7 @@ class _RowChecker:
         try:
             if track == "attribution":
                 quote_ids = columns["quote_id"]
-                if set(map(type, quote_ids)) != {str}:
+                if set(map(type, quote_ids)) != _ID_TYPES:
                     return None
                 get = self.quote_positions.get
                 positions = np.array([get(key, -1) for key in zip(doc_ids, quote_ids)], dtype=np.int64)
@@ -457,7 +457,7 @@ class _RowChecker:
                     return None
                 if len(set(zip(doc_ids, columns["start"], columns["end"]))) != n:
                     return None
-            if not set(map(type, columns["speaker"])) <= {str, type(None)}:
+            if not set(map(type, columns["speaker"])) <= _STRING_OR_NULL:
                 return None
             if not _spans_valid(columns["speaker_start"], columns["speaker_end"], text_length, nullable=True):
                 return None
@@ -523,7 +523,7 @@ class _RowChecker:
                 self.fail(line, key, "missing (use null to abstain)" if key == "speaker" else "missing")
 
         doc_id = row["doc_id"]
-        if type(doc_id) is not str:
+        if type(doc_id) not in _ID_TYPES:
             self.fail(line, "doc_id", f"must be a string, got {_type_name(doc_id)}")
         text_length = self.text_length.get(doc_id)
         if text_length is None:
@@ -531,7 +531,7 @@ class _RowChecker:
 
         if track == "attribution":
             quote_id = row["quote_id"]
-            if type(quote_id) is not str:
+            if type(quote_id) not in _ID_TYPES:
                 self.fail(line, "quote_id", f"must be a string, got {_type_name(quote_id)}")
             if (doc_id, quote_id) not in self.quote_positions:
                 self.fail(line, "quote_id", f"unknown quote_id {quote_id!r} in document {doc_id!r}")
@@ -547,7 +547,7 @@ class _RowChecker:
             self.fail(line, "quote_id" if track == "attribution" else "start", f"{what} given twice (first on line {first})")
 
         speaker = row["speaker"]
-        if speaker is not None and type(speaker) is not str:
+        if type(speaker) not in _STRING_OR_NULL:
             self.fail(line, "speaker", f"must be a string or null, got {_type_name(speaker)}")
         speaker_start = row.get("speaker_start")
         speaker_end = row.get("speaker_end")
@@ -558,23 +558,39 @@ class _RowChecker:
                 self.fail(line, "speaker_end", "missing while speaker_start is given")
             self._span(line, speaker_start, speaker_end, "speaker_start", "speaker_end", text_length)
         quote_type = row.get("type")
-        if quote_type is not None and (type(quote_type) is not str or quote_type not in QUOTE_TYPES):
+        if type(quote_type) not in _STRING_OR_NULL or quote_type not in _TYPE_VALUES:
             self.fail(line, "type", f"{quote_type!r} is not one of {', '.join(QUOTE_TYPES)} (or null)")
 
     def _span(self, line: int, start: Any, end: Any, start_field: str, end_field: str, text_length: int) -> None:
         for field, value in ((start_field, start), (end_field, end)):
-            if type(value) is not int:
+            if type(value) not in _OFFSET_TYPES:
                 shown = f" {value!r}" if isinstance(value, str) else ""
                 self.fail(line, field, f"must be an integer, got {_type_name(value)}{shown}")
+        if _in_text(start, end, text_length):
+            return
         if start < 0:
             self.fail(line, start_field, f"negative offset {start}")
         if start >= end:
             self.fail(line, end_field, f"{start_field} {start} >= {end_field} {end} (a span must not be empty)")
-        if end > text_length:
-            self.fail(line, end_field, f"offset {end} is past the end of the text ({text_length} characters)")
+        self.fail(line, end_field, f"offset {end} is past the end of the text ({text_length} characters)")
 
 
+# Each rule about a value, stated once: the row checker (which says what is
+# wrong) and the column tests (which accept whole files at once) both use these.
+_ID_TYPES = frozenset((str,))
+"""doc_id and quote_id are strings."""
+_STRING_OR_NULL = frozenset((str, type(None)))
+"""speaker (and type, when given) is a string or null."""
+_OFFSET_TYPES = frozenset((int,))
+"""Offsets are JSON integers (``bool`` is not ``int`` for ``type()``)."""
 _TYPE_VALUES = frozenset((*QUOTE_TYPES, None, _ABSENT))
+"""type is one of QUOTE_TYPES, null or absent."""
+
+
+def _in_text(start, end, text_length):
+    """Whether [start, end) is a non-empty span of a text of ``text_length``
+    characters; for numbers or, element-wise, numpy arrays."""
+    return (0 <= start) & (start < end) & (end <= text_length)
 
 
 def quote_positions(gold: GoldSet) -> dict[tuple[str, str], int]:
@@ -641,9 +657,10 @@ def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *,
     """Whether every (start, end) is a valid span of its text, or (when
     nullable) both are null or absent."""
     start_types, end_types = set(map(type, starts)), set(map(type, ends))
-    if start_types == {int} and end_types == {int}:
+    absent = {type(None), object}  # null, or _ABSENT
+    if start_types == _OFFSET_TYPES and end_types == _OFFSET_TYPES:
         pass
-    elif nullable and start_types <= {int, type(None), object} and end_types <= {int, type(None), object}:
+    elif nullable and start_types <= _OFFSET_TYPES | absent and end_types <= _OFFSET_TYPES | absent:
         given_start = [v.__class__ is int for v in starts]
         if given_start != [v.__class__ is int for v in ends]:
             return False
@@ -656,4 +673,4 @@ def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *,
     else:
         return False
     start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-    return bool(((start >= 0) & (start < end) & (end <= text_length)).all())
+    return bool(_in_text(start, end, text_length).all())

@@ -14,19 +14,33 @@ import sys
 import warnings
 
 from benchmark import __version__
-from benchmark.commands import command_modules
+from benchmark.commands import COMMANDS, command_modules
 from benchmark.commands.common import common_parser
 from benchmark.errors import InputError, InputErrors, UsageError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, that command's sub-parser in full
+    and the others as bare names (building some, such as ``baselines``
+    with every baseline's options, imports their plug-ins: a command does
+    not pay for the others')."""
     common = common_parser()
     parser = argparse.ArgumentParser(prog="quotebench", description="Quote attribution benchmark: who said what.")
     parser.add_argument("--version", action="version", version=f"quotebench {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in command_modules():
-        module.add_parser(subparsers, common)
+    for name in COMMANDS:
+        if only is None or name == only:
+            command_modules((name,))[0].add_parser(subparsers, common)
+        else:
+            subparsers.add_parser(name)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    # The command is the first argument that is not an option (the top
+    # level has only --help and --version).
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -36,10 +50,10 @@ def _print_warning(message, category, filename, lineno, file=None, line=None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     # Run records store the command as typed, also when main() is called from Python.
-    args.argv = list(argv) if argv is not None else sys.argv[1:]
+    typed = list(argv) if argv is not None else sys.argv[1:]
+    args = build_parser(_command_of(typed)).parse_args(typed)
+    args.argv = typed
     with warnings.catch_warnings():
         warnings.showwarning = _print_warning
         return _run(args)

@@ -107,3 +107,19 @@ def test_the_check_would_see_a_heavy_import(workspace):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert {"spacy", "thinc"} <= imported_packages(proc.stderr)
+
+
+def test_a_command_does_not_build_the_other_commands_parsers(workspace):
+    """``baselines`` offers every baseline's options, ``gold import`` every
+    format's: building those parsers imports the plug-ins, which
+    ``leaderboard`` must not pay for."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "benchmark", "leaderboard", "--help"], cwd=workspace, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "--format" in proc.stdout
+    modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "benchmark.cli" in modules
+    assert not {m for m in modules if m.startswith(("baselines", "benchmark.annotation", "benchmark.gold"))}
+
+    proc = subprocess.run([sys.executable, "-m", "benchmark", "baselines", "--help"], cwd=workspace, capture_output=True, text=True)
+    assert proc.returncode == 0 and "--llm-url" in proc.stdout  # the chosen command's parser is whole

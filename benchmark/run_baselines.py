@@ -136,9 +136,7 @@ def run_baselines(
         if rows:
             print(format_table(rows))
             print()
-    from benchmark.report import LEADERBOARD_CHART_FILE, write_leaderboard_chart
-
-    write_leaderboard_chart(leaderboard_rows(results_dir), Path(results_dir) / LEADERBOARD_CHART_FILE)
+    # The leaderboard's chart was redrawn by record_run with every row.
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

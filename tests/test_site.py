@@ -174,11 +174,14 @@ class _Links(HTMLParser):
 def test_site_references_nothing_outside_itself(built):
     site = built["site"].resolve()
     pages = list(site.rglob("*.html"))
-    assert len(pages) >= 1 + 3 + 3  # index, a page per run, a document view per run
+    assert len(pages) == 1 + 3 + 3  # index, a page per run, a document view per run
     for page in pages:
         parser = _Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for link in parser.links:
+        source = page.read_text(encoding="utf-8")
+        parser.feed(source)
+        view = re.search(r'<script type="application/json" id="qb-view">(.*?)</script>', source)
+        loaded = [src for _, data, text in json.loads(view.group(1))["docs"].values() for src in (data, text)] if view else []
+        for link in parser.links + loaded:
             if link.startswith("#") or link == "data:,":
                 continue
             assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//", link, re.I), f"{page}: external reference {link}"
@@ -211,10 +214,10 @@ def test_run_scored_on_another_gold_has_no_document_views(tmp_path, built):
     try:
         page = (run_folder(built["site"], "hand-e2e") / "index.html").read_text(encoding="utf-8")
         assert "scored on another gold file" in page
-        assert not (run_folder(built["site"], "hand-e2e") / "docs").exists()
+        assert not (run_folder(built["site"], "hand-e2e") / "view.html").exists()
     finally:
         build_site(built["results"], built["gold"])
-    assert (run_folder(built["site"], "hand-e2e") / "docs" / "hand_doc.html").is_file()
+    assert (run_folder(built["site"], "hand-e2e") / "view.html").is_file()
 
 
 def test_compare_html_lists_the_differing_quotes(built, capsys):
@@ -247,10 +250,14 @@ def browser():
         yield b
 
 
-def fresh(browser: Browser, path: Path) -> None:
-    """Open a page with the event log cleared, so that problems are its own."""
+def fresh(browser: Browser, path: Path, fragment: str = "") -> None:
+    """Open a page with the event log cleared, so that problems are its own;
+    a document view is waited for until it has drawn its document."""
+    browser.open("about:blank")
     browser.events.clear()
-    browser.open(path)
+    browser.open(path, fragment)
+    if path.name == "view.html":
+        browser.wait_for("document.body.hasAttribute('data-ready')")
 
 
 def no_problems(browser: Browser, site: Path) -> None:
@@ -290,8 +297,7 @@ def test_index_in_browser(browser, built):
 @needs_browser
 def test_document_view_marks_every_gold_quote(browser, built, model):
     site = built["site"]
-    view = run_folder(site, model) / "docs" / "hand_doc.html"
-    fresh(browser, view)
+    fresh(browser, run_folder(site, model) / "view.html", "d=hand_doc")
     marks = browser.evaluate("Array.from(document.querySelectorAll('mark[data-quote-id]')).map(m => [m.dataset.quoteId, m.dataset.outcome, m.textContent])")
     assert sorted(m[0] for m in marks) == sorted(EXPECTED)  # one mark per gold quote
     assert {m[0]: m[1] for m in marks} == EXPECTED
@@ -315,7 +321,7 @@ def choose(browser: Browser, select_id: str, value: str) -> None:
 @needs_browser
 def test_document_view_focus_and_filters(browser, built):
     site = built["site"]
-    fresh(browser, run_folder(site, "hand-e2e") / "docs" / "hand_doc.html")
+    fresh(browser, run_folder(site, "hand-e2e") / "view.html", "d=hand_doc")
     # Tab from the page's text area reaches the first quote; the detail line compares the speakers
     browser.evaluate("document.getElementById('doc-text').setAttribute('tabindex', '-1'); document.getElementById('doc-text').focus()")
     browser.press("Tab")
@@ -343,8 +349,8 @@ def test_pages_fit_a_phone(browser, built):
     site = built["site"]
     browser.set_width(360, 740, mobile=True)
     try:
-        for page in (site / "index.html", run_folder(site, "hand-e2e") / "index.html", run_folder(site, "hand-e2e") / "docs" / "hand_doc.html"):
-            fresh(browser, page)
+        for page in (site / "index.html", run_folder(site, "hand-e2e") / "index.html", run_folder(site, "hand-e2e") / "view.html"):
+            fresh(browser, page, "d=hand_doc" if page.name == "view.html" else "")
             assert browser.evaluate("document.documentElement.scrollWidth") <= 360, page
             no_problems(browser, site)
     finally:
@@ -374,9 +380,8 @@ def test_a_novel_opens_one_page_at_a_time(browser, tmp_path):
     pred = write_jsonl(tmp_path / "pred.jsonl", [{"doc_id": "novel", "quote_id": f"q{i}", "speaker": "Mary" if i % 2 else "John"} for i in range(3000)])
     assert main(["score", str(pred), "--name", "novel", "--gold", str(gold), "--results", str(tmp_path / "results"), "--bootstrap", "20"]) == 0
     site = tmp_path / "results" / "site"
-    view = run_folder(site, "novel") / "docs" / "novel.html"
     started = time.monotonic()
-    fresh(browser, view)
+    fresh(browser, run_folder(site, "novel") / "view.html", "d=novel")
     n_pages = browser.evaluate("document.getElementById('page-select').options.length")
     cuts = page_cuts(text, [(q["start"], q["end"]) for q in quotes])
     assert n_pages == len(cuts) - 1 >= 45
@@ -384,8 +389,8 @@ def test_a_novel_opens_one_page_at_a_time(browser, tmp_path):
     assert 10_000 <= shown <= 20_000
     marks = browser.evaluate("document.querySelectorAll('mark[data-quote-id]').length")
     assert 0 < marks < 200
-    browser.evaluate("location.hash = '#q-q2999'")
-    browser.evaluate("new Promise(r => setTimeout(r, 50))")
+    browser.evaluate("location.hash = '#d=novel&q=q2999'")
+    browser.wait_for("document.activeElement.dataset.quoteId")
     assert browser.evaluate("document.activeElement.dataset.quoteId") == "q2999"
     assert browser.evaluate("document.activeElement.dataset.outcome") == "correct"
     last_quote_page = max(i for i, cut in enumerate(cuts) if cut <= quotes[-1]["start"])

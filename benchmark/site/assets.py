@@ -123,126 +123,138 @@ JS = r"""
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), initSortable);
 
-  // ---- document view
-  var dataNode = document.getElementById("qb-doc");
-  if (!dataNode) return;
-  var data = JSON.parse(dataNode.textContent);
-  var text = (window.QB_TEXTS || {})[data.text_key];
+  // ---- document view (view.html#d=DOC[&q=QUOTE|&p=PAGE])
+  var viewNode = document.getElementById("qb-view");
+  if (!viewNode) return;
+  var view = JSON.parse(viewNode.textContent);
   var textNode = document.getElementById("doc-text");
-  if (typeof text !== "string") {
-    textNode.textContent = "The text of this document is missing from the site (" + data.text_file + ").";
-    return;
-  }
-  var quotes = data.quotes, unmatched = data.unmatched, pages = data.pages;
-  var names = data.entities;
-  var byId = {};
-  quotes.forEach(function (q) { byId[q.id] = q; });
-  var current = -1;
+  var detail = document.getElementById("detail");
+  var speakerFilter = document.getElementById("filter-speaker");
+  var outcomeFilter = document.getElementById("filter-outcome");
+  var pageSelect = document.getElementById("page-select");
+  var prev = document.getElementById("page-prev"), next = document.getElementById("page-next");
+  var listBody = document.querySelector("#quote-list tbody");
+  var loading = {};
+  var key = null, data = null, text = "", byId = {}, current = -1;
+  var outcomeWords = {"correct": "correct", "wrong-speaker": "wrong speaker", "missed": "missed", "abstained": "abstained"};
 
+  function load(src) {  // a page opened from disk may not read files with requests; script elements work
+    if (!loading[src]) {
+      loading[src] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error("The file " + src + " is missing from the site.")); };
+        document.body.appendChild(script);
+      });
+    }
+    return loading[src];
+  }
   function esc(s) {
-    return s.replace(/[&<>"']/g, function (c) {
+    return String(s).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
+  function given(value) { return value !== null && value !== undefined; }
+  function cssId(id) { return window.CSS && CSS.escape ? CSS.escape(id) : id; }
   function speakerName(id) {
-    if (id === null || id === undefined) return "(none)";
-    return names[id] ? names[id] + " (" + id + ")" : id;
+    if (!given(id)) return "(none)";
+    return data.entities[id] ? data.entities[id] + " (" + id + ")" : id;
   }
   function predictedText(q) {
-    if (!q.matched) return data.track === "end-to-end" ? "no predicted quote matched" : "no prediction";
-    if (q.predicted_speaker === null || q.predicted_speaker === "") return "abstained";
-    var out = "\u201c" + q.predicted_speaker + "\u201d";
-    out += q.resolved_speaker ? " \u2192 " + speakerName(q.resolved_speaker) : "";
-    return out;
+    if (!q.matched) return view.track === "end-to-end" ? "no predicted quote matched" : "no prediction";
+    if (!given(q.predicted_speaker) || q.predicted_speaker === "") return "abstained";
+    return "\u201c" + q.predicted_speaker + "\u201d" + (given(q.resolved_speaker) ? " \u2192 " + speakerName(q.resolved_speaker) : "");
   }
-  var outcomeWords = {"correct": "correct", "wrong-speaker": "wrong speaker", "missed": "missed", "abstained": "abstained"};
+  function spanDiffers(q) { return given(q.ps) && (q.ps !== q.start || q.pe !== q.end); }
   function describeQuote(q) {
-    return q.id + " (" + q.type + ", " + outcomeWords[q.outcome] + "). Gold: " + speakerName(q.gold_speaker) +
-      ". Predicted: " + predictedText(q) + "." +
-      (q.ps !== null && (q.ps !== q.start || q.pe !== q.end) ? " Predicted span " + q.ps + "\u2013" + q.pe + " (gold " + q.start + "\u2013" + q.end + ")." : "");
+    var out = q.id + " (" + q.type + ", " + outcomeWords[q.outcome] + "). Gold: " + speakerName(q.gold_speaker) +
+      ". Predicted: " + predictedText(q) + ".";
+    if (spanDiffers(q)) out += " Predicted span " + q.ps + "\u2013" + q.pe + " (gold " + q.start + "\u2013" + q.end + ").";
+    if (q.attributes) {
+      out += " " + Object.keys(q.attributes).map(function (k) { return k + ": " + JSON.stringify(q.attributes[k]); }).join("; ") + ".";
+    }
+    return out;
   }
   function describeUnmatched(u) {
     return "A predicted quote that matches no gold quote (" + u.start + "\u2013" + u.end + "): speaker " +
-      (u.speaker === null ? "abstained" : "\u201c" + u.speaker + "\u201d" + (u.resolved_speaker ? " \u2192 " + speakerName(u.resolved_speaker) : "")) + ".";
+      (!given(u.speaker) || u.speaker === "" ? "abstained" : "\u201c" + u.speaker + "\u201d" +
+       (given(u.resolved_speaker) ? " \u2192 " + speakerName(u.resolved_speaker) : "")) + ".";
   }
 
-  // The page [a, b) as HTML: quotes and unmatched predictions are <mark>s
-  // nested properly (one that crosses another is split, the rest carrying
-  // data-continues); spans, mentions and cues are classes on the text pieces.
+  // The text [a, b) as HTML: gold quotes and unmatched predictions are
+  // <mark>s, nested properly (one that crosses another is split, its later
+  // parts carrying data-continues instead of data-quote-id); predicted
+  // spans, speaker mentions and cues are classes on the pieces of text.
   function pageHtml(a, b) {
     var elems = [], decos = [];
-    function clip(s, e) { return s < b && e > a ? [Math.max(a, s), Math.min(b, e)] : null; }
-    quotes.forEach(function (q) {
+    function clip(s, e) { return given(s) && s < b && e > a ? [Math.max(a, s), Math.min(b, e)] : null; }
+    function deco(s, e, cls, id) {
+      var c = clip(s, e);
+      if (c && c[1] > c[0]) decos.push({s: c[0], e: c[1], cls: cls, id: id});
+    }
+    data.quotes.forEach(function (q) {
       var c = clip(q.start, q.end);
       if (c && c[1] > c[0]) elems.push({s: c[0], e: c[1], q: q, rank: 0});
-      [[q.ps, q.pe, "d-pred", q.ps !== null && (q.ps !== q.start || q.pe !== q.end)],
-       [q.gm_start, q.gm_end, "d-gm", q.gm_start !== null],
-       [q.pm_start, q.pm_end, "d-pm", q.pm_start !== null],
-       [q.cue_start, q.cue_end, "d-cue", q.cue_start !== null]].forEach(function (d) {
-        if (!d[3]) return;
-        var dc = clip(d[0], d[1]);
-        if (dc && dc[1] > dc[0]) decos.push({s: dc[0], e: dc[1], cls: d[2], id: q.id});
-      });
+      if (spanDiffers(q)) deco(q.ps, q.pe, "d-pred", q.id);
+      deco(q.gm_start, q.gm_end, "d-gm", q.id);
+      deco(q.pm_start, q.pm_end, "d-pm", q.id);
+      deco(q.cue_start, q.cue_end, "d-cue", q.id);
     });
-    unmatched.forEach(function (u, k) {
+    data.unmatched.forEach(function (u, k) {
       var c = clip(u.start, u.end);
       if (c && c[1] > c[0]) elems.push({s: c[0], e: c[1], u: u, k: k, rank: 1});
-      if (u.pm_start !== null) {
-        var dc = clip(u.pm_start, u.pm_end);
-        if (dc && dc[1] > dc[0]) decos.push({s: dc[0], e: dc[1], cls: "d-pm", id: "u" + k});
-      }
+      deco(u.pm_start, u.pm_end, "d-pm", "u" + k);
     });
     var points = {};
     points[a] = points[b] = true;
     elems.concat(decos).forEach(function (x) { points[x.s] = points[x.e] = true; });
     var cuts = Object.keys(points).map(Number).sort(function (x, y) { return x - y; });
-    var waiting = elems.slice();
+    var waiting = elems.slice().sort(function (x, y) { return x.s - y.s; });
     var stack = [], out = [];
-    function open(el, pos) {
+    function open(el) {
       var top = stack[stack.length - 1];
       var end = el.e;
       if (top && end > top.end) {  // crosses its parent: the rest opens again where the parent closes
         waiting.push({s: top.end, e: el.e, q: el.q, u: el.u, k: el.k, rank: el.rank, cont: true});
+        waiting.sort(function (x, y) { return x.s - y.s; });
         end = top.end;
       }
       stack.push({end: end});
       if (el.q) {
         var q = el.q;
-        var attrs = el.cont ? ' data-continues="' + esc(q.id) + '"' : ' data-quote-id="' + esc(q.id) + '" tabindex="0"';
-        out.push('<mark class="q"' + attrs + ' data-outcome="' + q.outcome + '" data-speaker="' + esc(q.gold_speaker || "") +
+        var ident = el.cont ? ' data-continues="' + esc(q.id) + '"' : ' data-quote-id="' + esc(q.id) + '" tabindex="0"';
+        out.push('<mark class="q"' + ident + ' data-outcome="' + q.outcome + '" data-speaker="' + esc(q.gold_speaker || "") +
           '" title="' + esc(describeQuote(q)) + '">');
       } else {
-        var attrsU = el.cont ? ' data-continues-unmatched="' + el.k + '"' : ' data-unmatched="' + el.k + '" tabindex="0"';
-        out.push('<mark class="unmatched"' + attrsU + ' data-prediction="unmatched" data-speaker="' + esc(el.u.resolved_speaker || "") +
+        var identU = el.cont ? ' data-continues-unmatched="' + el.k + '"' : ' data-unmatched="' + el.k + '" tabindex="0"';
+        out.push('<mark class="unmatched"' + identU + ' data-speaker="' + esc(el.u.resolved_speaker || "") +
           '" title="' + esc(describeUnmatched(el.u)) + '">');
       }
     }
     for (var i = 0; i < cuts.length - 1; i++) {
-      var pos = cuts[i], next = cuts[i + 1];
+      var pos = cuts[i], nextPos = cuts[i + 1];
       while (stack.length && stack[stack.length - 1].end <= pos) { out.push("</mark>"); stack.pop(); }
-      var starting = waiting.filter(function (el) { return el.s === pos; });
-      waiting = waiting.filter(function (el) { return el.s !== pos; });
+      var starting = [];
+      while (waiting.length && waiting[0].s === pos) starting.push(waiting.shift());
       starting.sort(function (x, y) { return y.e - x.e || x.rank - y.rank; });
-      starting.forEach(function (el) { open(el, pos); });
+      starting.forEach(open);
       var classes = [], ids = [];
       decos.forEach(function (d) {
-        if (d.s <= pos && d.e >= next) {
+        if (d.s <= pos && d.e >= nextPos) {
           if (classes.indexOf(d.cls) < 0) classes.push(d.cls);
           if (ids.indexOf(d.id) < 0) ids.push(d.id);
         }
       });
-      var piece = esc(text.slice(pos, next));
+      var piece = esc(text.slice(pos, nextPos));
       out.push(classes.length ? '<span class="' + classes.join(" ") + '" data-q="' + esc(ids.join(" ")) + '">' + piece + "</span>" : piece);
     }
     while (stack.length) { out.push("</mark>"); stack.pop(); }
     return out.join("");
   }
 
-  var speakerFilter = document.getElementById("filter-speaker");
-  var outcomeFilter = document.getElementById("filter-outcome");
   function passes(outcome, speaker) {
-    var wantOutcome = outcomeFilter.value, wantSpeaker = speakerFilter.value;
-    return (!wantOutcome || wantOutcome === outcome) && (!wantSpeaker || wantSpeaker === speaker);
+    return (!outcomeFilter.value || outcomeFilter.value === outcome) && (!speakerFilter.value || speakerFilter.value === speaker);
   }
   function applyFilters() {
     Array.prototype.forEach.call(textNode.querySelectorAll("mark"), function (m) {
@@ -250,7 +262,7 @@ JS = r"""
       m.classList.toggle("dim", !passes(outcome, m.getAttribute("data-speaker")));
     });
     var shown = 0;
-    Array.prototype.forEach.call(document.querySelectorAll("#quote-list tbody tr"), function (row) {
+    Array.prototype.forEach.call(listBody.rows, function (row) {
       var ok = passes(row.getAttribute("data-outcome"), row.getAttribute("data-speaker"));
       row.hidden = !ok;
       if (ok) shown++;
@@ -260,33 +272,30 @@ JS = r"""
   speakerFilter.addEventListener("change", applyFilters);
   outcomeFilter.addEventListener("change", applyFilters);
 
-  var pageSelect = document.getElementById("page-select");
-  var prev = document.getElementById("page-prev"), next = document.getElementById("page-next");
   function showPage(index) {
-    index = Math.max(0, Math.min(pages.length - 2, index));
+    index = Math.max(0, Math.min(data.pages.length - 2, index));
     if (index !== current) {
       current = index;
-      textNode.innerHTML = pageHtml(pages[index], pages[index + 1]);
+      textNode.innerHTML = pageHtml(data.pages[index], data.pages[index + 1]);
       applyFilters();
     }
     pageSelect.value = String(index);
     prev.disabled = index === 0;
-    next.disabled = index >= pages.length - 2;
+    next.disabled = index >= data.pages.length - 2;
   }
   function pageOf(position) {
-    for (var i = 0; i < pages.length - 1; i++) if (position < pages[i + 1]) return i;
-    return pages.length - 2;
+    for (var i = 0; i < data.pages.length - 1; i++) if (position < data.pages[i + 1]) return i;
+    return data.pages.length - 2;
   }
   pageSelect.addEventListener("change", function () { showPage(parseInt(pageSelect.value, 10)); });
   prev.addEventListener("click", function () { showPage(current - 1); });
   next.addEventListener("click", function () { showPage(current + 1); });
 
-  var detail = document.getElementById("detail");
-  function related(id) {
-    return textNode.querySelectorAll('[data-q~="' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"]');
-  }
   function clearActive() {
     Array.prototype.forEach.call(textNode.querySelectorAll(".active, .hl"), function (n) { n.classList.remove("active", "hl"); });
+  }
+  function highlight(id) {
+    Array.prototype.forEach.call(textNode.querySelectorAll('[data-q~="' + cssId(id) + '"]'), function (n) { n.classList.add("hl"); });
   }
   function activate(target) {
     var mark = target.closest ? target.closest("mark") : null;
@@ -298,32 +307,100 @@ JS = r"""
       Array.prototype.forEach.call(textNode.querySelectorAll("mark"), function (m) {
         if (m.getAttribute("data-quote-id") === id || m.getAttribute("data-continues") === id) m.classList.add("active");
       });
-      Array.prototype.forEach.call(related(id), function (n) { n.classList.add("hl"); });
+      highlight(id);
     } else {
       var k = mark.getAttribute("data-unmatched") || mark.getAttribute("data-continues-unmatched");
-      detail.textContent = describeUnmatched(unmatched[+k]);
+      detail.textContent = describeUnmatched(data.unmatched[+k]);
       mark.classList.add("active");
-      Array.prototype.forEach.call(related("u" + k), function (n) { n.classList.add("hl"); });
+      highlight("u" + k);
     }
   }
   textNode.addEventListener("mouseover", function (event) { activate(event.target); });
   textNode.addEventListener("focusin", function (event) { activate(event.target); });
 
-  function goToHash() {
-    var match = /^#q-(.+)$/.exec(location.hash);
-    if (match) {
-      var id = decodeURIComponent(match[1]);
-      if (byId[id]) {
-        showPage(pageOf(byId[id].start));
-        var mark = textNode.querySelector('mark[data-quote-id="' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"]');
-        if (mark) { mark.focus(); mark.scrollIntoView({block: "center"}); }
-        return;
-      }
+  function setDocument(newKey) {
+    key = newKey;
+    data = window.QB_DOCS[key];
+    text = window.QB_TEXTS[key];
+    byId = {};
+    data.quotes.forEach(function (q) { byId[q.id] = q; });
+    current = -1;
+    document.getElementById("doc-title").textContent = data.doc_id;
+    document.title = data.doc_id + " \u00b7 " + view.title + " \u00b7 quotebench";
+    var counts = {};
+    data.quotes.forEach(function (q) { counts[q.outcome] = (counts[q.outcome] || 0) + 1; });
+    document.getElementById("doc-summary").textContent = view.title + " \u00b7 " + data.quotes.length + " gold quotes (" +
+      Object.keys(outcomeWords).map(function (o) { return (counts[o] || 0) + " " + outcomeWords[o]; }).join(", ") + ")" +
+      (view.track === "end-to-end" ? " \u00b7 " + data.unmatched.length + " unmatched predictions" : "") +
+      " \u00b7 " + data.length + " characters";
+    var speakers = {};
+    data.quotes.forEach(function (q) { if (given(q.gold_speaker)) speakers[q.gold_speaker] = true; });
+    var chosen = speakerFilter.value;
+    speakerFilter.innerHTML = '<option value="">all speakers</option>' + Object.keys(speakers).sort(function (x, y) {
+      return speakerName(x).localeCompare(speakerName(y));
+    }).map(function (s) { return '<option value="' + esc(s) + '">' + esc(data.entities[s] || s) + "</option>"; }).join("");
+    speakerFilter.value = speakers[chosen] ? chosen : "";
+    var n = data.pages.length - 1, options = [];
+    for (var i = 0; i < n; i++) {
+      options.push('<option value="' + i + '">page ' + (i + 1) + " of " + n + " (characters " + data.pages[i] + "\u2013" + data.pages[i + 1] + ")</option>");
     }
-    var pageMatch = /^#page-(\d+)$/.exec(location.hash);
-    showPage(pageMatch ? parseInt(pageMatch[1], 10) - 1 : (current < 0 ? 0 : current));
+    pageSelect.innerHTML = options.join("");
+    var rows = data.quotes.map(function (q) {
+      var predicted = !q.matched ? "\u2013" : (!given(q.predicted_speaker) || q.predicted_speaker === "") ? "(abstained)" :
+        esc(q.predicted_speaker) + (given(q.resolved_speaker) ? " \u2192 <code>" + esc(q.resolved_speaker) + "</code>" : "");
+      return '<tr data-outcome="' + q.outcome + '" data-speaker="' + esc(q.gold_speaker || "") + '"><td data-value="' + q.start +
+        '"><a href="#d=' + encodeURIComponent(key) + "&q=" + encodeURIComponent(q.id) + '">' + esc(q.id) + "</a></td><td>" +
+        esc(q.type) + "</td><td>" + outcomeWords[q.outcome] + "</td><td>" +
+        esc(given(q.gold_speaker) ? data.entities[q.gold_speaker] || q.gold_speaker : "(none)") + "</td><td>" + predicted + "</td></tr>";
+    });
+    data.unmatched.forEach(function (u) {
+      rows.push('<tr data-outcome="unmatched" data-speaker="' + esc(u.resolved_speaker || "") + '"><td data-value="' + u.start + '">' +
+        u.start + "\u2013" + u.end + "</td><td>\u2013</td><td>unmatched prediction</td><td>\u2013</td><td>" +
+        (given(u.speaker) && u.speaker !== "" ? esc(u.speaker) : "(abstained)") + "</td></tr>");
+    });
+    listBody.innerHTML = rows.join("");
   }
-  window.addEventListener("hashchange", goToHash);
-  goToHash();
+
+  function hashParts() {
+    var out = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var at = part.indexOf("=");
+      if (at > 0) out[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1));
+    });
+    return out;
+  }
+  function goTo(parts) {
+    if (parts.q && byId[parts.q]) {
+      showPage(pageOf(byId[parts.q].start));
+      var mark = textNode.querySelector('mark[data-quote-id="' + cssId(parts.q) + '"]');
+      if (mark) { mark.focus(); mark.scrollIntoView({block: "center"}); }
+    } else if (parts.p) {
+      showPage(parseInt(parts.p, 10) - 1);
+    } else if (current < 0) {
+      showPage(0);
+    }
+    document.body.setAttribute("data-ready", key);
+  }
+  function route() {
+    var parts = hashParts();
+    var wanted = parts.d || view.order[0];
+    var entry = view.docs[wanted];
+    if (!entry) {
+      textNode.textContent = wanted ? "This run has no document " + wanted + "." : "This run has no documents.";
+      document.body.setAttribute("data-ready", "");
+      return;
+    }
+    if (wanted === key) { goTo(parts); return; }
+    document.body.removeAttribute("data-ready");
+    Promise.all([load(entry[1]), load(entry[2])]).then(function () {
+      setDocument(wanted);
+      goTo(parts);
+    }, function (error) {
+      textNode.textContent = error.message;
+      document.body.setAttribute("data-ready", "");
+    });
+  }
+  window.addEventListener("hashchange", route);
+  route();
 })();
 """

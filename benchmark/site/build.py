@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
-from benchmark.site import assets
+from benchmark.site import assets, documents
 from benchmark.site.html import (
     OUTCOME_LABELS,
     OUTCOMES,
@@ -43,7 +43,6 @@ from benchmark.site.html import (
     num_cell,
     number,
     page,
-    script_json,
     table,
 )
 
@@ -148,20 +147,13 @@ def load_gold_set(gold_path_or_gold: Any):
     return load_gold(gold_path_or_gold)
 
 
-def _runs(results: Path) -> list[tuple[dict[str, str], dict[str, Any] | None, str]]:
-    """(leaderboard row, its record or None, why there is none) in the
-    leaderboard's order."""
-    from benchmark.errors import InputError
-    from benchmark.leaderboard import LEADERBOARD_FILE, load_record, read_leaderboard
+def _runs(results: Path) -> list[tuple[dict[str, str], bool]]:
+    """(leaderboard row, whether its record is there) in the leaderboard's
+    order; records are read only for the runs that are drawn."""
+    from benchmark.leaderboard import LEADERBOARD_FILE, read_leaderboard
 
     _, rows = read_leaderboard(results / LEADERBOARD_FILE)
-    out = []
-    for row in rows:
-        try:
-            out.append((row, load_record(results, row), ""))
-        except InputError as exc:
-            out.append((row, None, str(exc)))
-    return out
+    return [(row, bool(row.get("record")) and (results / row["record"]).is_file()) for row in rows]
 
 
 def _run_folder(row: dict[str, str]) -> str:
@@ -205,13 +197,15 @@ def predicted_mentions(path: Path, track: str) -> dict[tuple, tuple[int, int]]:
     file, keyed by (doc_id, quote_id) in the attribution track and by
     (doc_id, start, end) end to end.  The file was validated when it was
     scored; rows without a speaker span are left out."""
+    import orjson
+
     rows: Iterable[dict[str, Any]]
     if path.suffix.lower() == ".csv":
         fh = open(path, encoding="utf-8", newline="")
         rows = csv.DictReader(fh)
     else:
-        fh = open(path, encoding="utf-8")
-        rows = (json.loads(line) for line in fh if line.strip())
+        fh = open(path, "rb")
+        rows = (orjson.loads(line) for line in fh if b'"speaker_start"' in line)
     spans: dict[tuple, tuple[int, int]] = {}
     with fh:
         for row in rows:
@@ -238,7 +232,7 @@ def _signature_anchor(signature: str) -> str:
 
 def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str:
     groups: dict[str, list[int]] = {}
-    for i, (row, _, _) in enumerate(runs):
+    for i, (row, _) in enumerate(runs):
         groups.setdefault(row["signature"], []).append(i)
     body = [
         "<h1>Leaderboard</h1>",
@@ -267,9 +261,9 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
         columns += [("n_gold", "num"), ("submitted", "text")]
         rows = []
         for i in members:
-            row, record, missing = runs[i]
+            row, has_record = runs[i]
             model = esc(row["model"])
-            name = f'<a href="{esc(run_folders[i])}/index.html">{model}</a>' if record is not None else f'{model} <span class="note">(record missing)</span>'
+            name = f'<a href="{esc(run_folders[i])}/index.html">{model}</a>' if has_record else f'{model} <span class="note">(record missing)</span>'
             f1 = _float(row.get("f1"))
             ci = interval_svg(f1, _float(row.get("f1_ci_low")), _float(row.get("f1_ci_high")))
             cells = [
@@ -377,105 +371,35 @@ def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outco
     if result["track"] == "end-to-end":
         columns.append(("unmatched predictions", "num"))
     rows = []
+    end_to_end = result["track"] == "end-to-end"
     for doc_id, counts in outcome_counts.items():
         link = doc_links.get(doc_id) if doc_links else None
         name = f'<a href="{esc(link)}">{esc(doc_id)}</a>' if link else esc(doc_id)
-        cells = [f'<td data-value="{esc(doc_id)}">{name}</td>', num_cell(sum(counts.values()), 0)]
-        cells += [num_cell(counts.get(o, 0), 0) for o in OUTCOMES]
-        if result["track"] == "end-to-end":
-            cells.append(num_cell(unmatched_counts.get(doc_id, 0), 0))
-        rows.append(f"<tr>{''.join(cells)}</tr>\n")
+        figures = [sum(counts.values()), *(counts.get(o, 0) for o in OUTCOMES)] + ([unmatched_counts.get(doc_id, 0)] if end_to_end else [])
+        # counts need no escaping, and there may be 10,000 documents
+        cells = "".join(f'<td class="num">{n}</td>' for n in figures)
+        rows.append(f'<tr><td data-value="{esc(doc_id)}">{name}</td>{cells}</tr>\n')
     body.append(table(columns, rows, caption=f"{len(outcome_counts)} documents; what happened to each gold quote"))
     return page(title, "\n".join(body), root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)])
 
 
-def _document_data(doc, entries, unmatched, mentions, track: str, text_key: str, text_file: str, cuts) -> dict[str, Any]:
-    gold_quotes = {q.id: q for q in doc.quotes}
-    quotes = []
-    for entry in entries:
-        q = gold_quotes.get(entry["quote_id"])
-        if q is None:
-            continue
-        ps, pe = entry.get("predicted_start"), entry.get("predicted_end")
-        key = (doc.doc_id, q.id) if track == "attribution" else (doc.doc_id, ps, pe)
-        pm = mentions.get(key) if entry.get("matched") else None
-        quotes.append({
-            "id": q.id, "start": q.start, "end": q.end, "type": q.type,
-            "gold_speaker": q.speaker, "outcome": quote_outcome(entry), "matched": bool(entry.get("matched")),
-            "predicted_speaker": entry.get("predicted_speaker"), "resolved_speaker": entry.get("resolved_speaker"),
-            "ps": ps, "pe": pe,
-            "gm_start": q.speaker_mention.start if q.speaker_mention else None,
-            "gm_end": q.speaker_mention.end if q.speaker_mention else None,
-            "pm_start": pm[0] if pm else None, "pm_end": pm[1] if pm else None,
-            "cue_start": q.cue.start if q.cue else None, "cue_end": q.cue.end if q.cue else None,
-        })
-    quotes.sort(key=lambda q: (q["start"], -q["end"]))
-    unmatched_out = []
-    for u in unmatched:
-        pm = mentions.get((doc.doc_id, u.get("start"), u.get("end")))
-        unmatched_out.append({
-            "start": u["start"], "end": u["end"], "speaker": u.get("speaker"), "resolved_speaker": u.get("resolved_speaker"),
-            "pm_start": pm[0] if pm else None, "pm_end": pm[1] if pm else None,
-        })
-    unmatched_out.sort(key=lambda u: (u["start"], u["end"]))
-    return {
-        "doc_id": doc.doc_id, "track": track, "text_key": text_key, "text_file": text_file, "pages": cuts,
-        "entities": {e.id: e.name for e in doc.entities}, "quotes": quotes, "unmatched": unmatched_out,
-    }
-
-
-def _document_page(doc, data: dict[str, Any], *, title: str, root: str, run_href: str, text_src: str) -> str:
-    speakers = sorted({q["gold_speaker"] for q in data["quotes"] if q["gold_speaker"]}, key=lambda s: (data["entities"].get(s, s).lower(), s))
-    n_pages = len(data["pages"]) - 1
-    counts = Counter(q["outcome"] for q in data["quotes"])
-    list_rows = []
-    for q in data["quotes"]:
-        predicted = (
-            "–" if not q["matched"] else "(abstained)" if q["predicted_speaker"] in (None, "")
-            else esc(q["predicted_speaker"]) + (f' → <code>{esc(q["resolved_speaker"])}</code>' if q["resolved_speaker"] else "")
-        )
-        gold_name = data["entities"].get(q["gold_speaker"], q["gold_speaker"]) if q["gold_speaker"] else "(none)"
-        list_rows.append(
-            f'<tr data-outcome="{q["outcome"]}" data-speaker="{esc(q["gold_speaker"] or "")}">'
-            f'<td data-value="{q["start"]}"><a href="#q-{esc(q["id"])}">{esc(q["id"])}</a></td>'
-            f'<td>{esc(q["type"])}</td><td>{OUTCOME_LABELS[q["outcome"]]}</td>'
-            f'<td>{esc(gold_name)}</td><td>{predicted}</td></tr>\n'
-        )
-    for k, u in enumerate(data["unmatched"]):
-        list_rows.append(
-            f'<tr data-outcome="unmatched" data-speaker="{esc(u["resolved_speaker"] or "")}">'
-            f'<td data-value="{u["start"]}">{u["start"]}–{u["end"]}</td><td>–</td><td>unmatched prediction</td><td>–</td>'
-            f'<td>{esc(u["speaker"]) if u["speaker"] is not None else "(abstained)"}</td></tr>\n'
-        )
-    outcome_options = "".join(
-        f'<option value="{o}">{OUTCOME_LABELS[o]} ({counts.get(o, 0)})</option>' for o in OUTCOMES
-    ) + (f'<option value="unmatched">unmatched predictions ({len(data["unmatched"])})</option>' if data["track"] == "end-to-end" else "")
-    speaker_options = "".join(f'<option value="{esc(s)}">{esc(data["entities"].get(s, s))}</option>' for s in speakers)
-    page_options = "".join(
-        f'<option value="{i}">page {i + 1} of {n_pages} (characters {data["pages"][i]}–{data["pages"][i + 1]})</option>' for i in range(n_pages)
-    )
-    body = f"""<h1>{esc(data["doc_id"])}</h1>
-<p class="muted">{esc(title)} · {len(data["quotes"])} gold quotes · {len(data["unmatched"])} unmatched predictions · {len(data["pages"]) and data["pages"][-1]} characters · <a href="{esc(run_href)}">back to the run</a></p>
-<p class="key"><span><mark data-outcome="correct" class="q">correct</mark></span> <span><mark data-outcome="wrong-speaker" class="q">wrong speaker</mark></span> <span><mark data-outcome="abstained" class="q">abstained</mark></span> <span><mark data-outcome="missed" class="q">missed</mark></span> <span><mark class="unmatched">prediction matching no gold quote</mark></span> <span><span class="d-pred">predicted span, where it differs</span></span> <span><span class="d-gm">gold speaker mention</span></span> <span><span class="d-pm">predicted speaker mention</span></span> <span><span class="d-cue">cue</span></span></p>
-<div class="controls">
-<label for="filter-speaker">Gold speaker<select id="filter-speaker"><option value="">all speakers</option>{speaker_options}</select></label>
-<label for="filter-outcome">Outcome<select id="filter-outcome"><option value="">all outcomes</option>{outcome_options}</select></label>
-<div class="pager"><button type="button" id="page-prev">← previous</button><label for="page-select" class="hide-narrow">Page</label><select id="page-select" aria-label="page">{page_options}</select><button type="button" id="page-next">next →</button></div>
-</div>
-<noscript><p>The text view needs JavaScript; the list of quotes below works without it.</p></noscript>
-<div id="doc-text" aria-label="document text">Loading the text…</div>
-<div id="detail" role="status" aria-live="polite">Hover over or tab to a quote to compare its gold and predicted speaker.</div>
-<details open><summary>Quotes of this document (<span id="list-count">{len(list_rows)}</span> shown)</summary>
-{table([("quote", "num"), ("type", "text"), ("outcome", "text"), ("gold speaker", "text"), ("predicted speaker", "text")], list_rows, table_id="quote-list")}
-</details>
-<script type="application/json" id="qb-doc">{script_json(data)}</script>
-<script src="{esc(text_src)}"></script>"""
-    return page(f"{data['doc_id']} · {title}", body, root=root,
-                crumbs=[("leaderboard", f"{root}index.html"), (title, run_href), (data["doc_id"], None)])
-
-
 # --------------------------------------------------------------------------
 # The site
+
+
+# A run's pages depend only on its record, the gold set and this code: a run
+# folder of the previous site whose stamp matches is carried into the new one
+# instead of being drawn again (records are never changed).
+STAMP_FILE = ".built.json"
+
+
+def _code_stamp() -> str:
+    from benchmark import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for module in ("build.py", "documents.py", "html.py", "assets.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
 
 
 def _write(path: Path, text: str) -> None:
@@ -483,71 +407,133 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _render(site: Path, results: Path, gold, gold_label: str) -> None:
-    runs = _runs(results)
-    folders = {i: _run_folder(row) for i, (row, _, _) in enumerate(runs)}
-    doc_names = safe_names(d.doc_id for d in gold.documents)
-    docs = {d.doc_id: d for d in gold.documents}
-    cuts = {
-        d.doc_id: page_cuts(d.text, [(q.start, q.end) for q in d.quotes]) for d in gold.documents
-    }
-    texts_written: set[str] = set()
+def _reuse(old_site: Path | None, staging: Path, folder: str, stamp: dict[str, str]) -> bool:
+    """Move ``folder`` from the previous site into the new one when it was
+    built from the same inputs by the same code."""
+    if old_site is None:
+        return False
+    old = old_site / folder
+    try:
+        if json.loads((old / STAMP_FILE).read_text(encoding="utf-8")) != stamp:
+            return False
+    except (OSError, ValueError):
+        return False
+    # Hard links: the previous site stays whole until the new one replaces
+    # it, and no file of a site is ever changed in place.
+    shutil.copytree(old, staging / folder, copy_function=_link_or_copy)
+    return True
 
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: str) -> None:
+    runs = _runs(results)
+    folders = {i: _run_folder(row) for i, (row, _) in enumerate(runs)}
+    code = _code_stamp()
     _write(site / "assets" / "site.css", assets.CSS)
     _write(site / "assets" / "site.js", assets.JS)
     _write(site / "index.html", _index_page(runs, folders, gold, gold_label))
 
-    for i, (row, record, _) in enumerate(runs):
-        if record is None:
+    texts_folder = f"texts/{gold.sha256[:12] or 'memory'}"
+    names: dict[str, str] | None = None
+    text_files: dict[str, str] | None = None
+
+    def texts() -> tuple[dict[str, str], dict[str, str]]:
+        """The gold set's texts, written (or kept) once for every run that shows them."""
+        nonlocal names, text_files
+        if text_files is None:
+            names = safe_names(d.doc_id for d in gold.documents)
+            stamp = {"code": code, "gold": gold.sha256}
+            if _reuse(old_site, site, texts_folder, stamp):
+                text_files = json.loads((site / texts_folder / "files.json").read_text(encoding="utf-8"))
+            else:
+                text_files = documents.write_texts(site / texts_folder, gold.documents, names)
+                _write(site / texts_folder / "files.json", json.dumps(text_files))
+                _write(site / texts_folder / STAMP_FILE, json.dumps(stamp))
+        assert names is not None
+        return names, text_files
+
+    from benchmark.errors import InputError
+    from benchmark.leaderboard import load_record
+
+    for i, (row, has_record) in enumerate(runs):
+        if not has_record:
             continue
-        result = record["result"]
-        folder = site / folders[i]
-        root = "../" * len(PurePosixPath(folders[i]).parts)
-        entries_by_doc: dict[str, list[dict]] = {}
-        for entry in result.get("quotes") or []:
-            entries_by_doc.setdefault(entry["doc_id"], []).append(entry)
-        unmatched_by_doc: dict[str, list[dict]] = {}
-        for u in result.get("unmatched_predictions") or []:
-            unmatched_by_doc.setdefault(u["doc_id"], []).append(u)
-        outcome_counts = {
-            doc_id: Counter(quote_outcome(e) for e in entries) for doc_id, entries in entries_by_doc.items()
-        }
-        unmatched_counts = {doc_id: len(u) for doc_id, u in unmatched_by_doc.items()}
-        same_gold = result.get("gold_sha256") == gold.sha256
-        note = "" if same_gold else (
+        same_gold = row.get("gold_sha256") == gold.sha256
+        stamp = {"code": code, "gold": gold.sha256, "record": row["record"]}
+        if same_gold:
+            texts()  # its view points at them
+        if _reuse(old_site, site, folders[i], stamp):
+            continue
+        try:
+            record = load_record(results, row)
+        except InputError as exc:
+            title = f"{row['model']} ({row['track']})"
+            root = "../" * len(PurePosixPath(folders[i]).parts)
+            _write(site / folders[i] / "index.html", page(title, f"<h1>{esc(title)}</h1><p>The run's record cannot be read: {esc(exc)}</p>",
+                                                          root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)]))
+            continue
+        same_gold = record["result"].get("gold_sha256") == gold.sha256
+        if same_gold:
+            texts()
+        _render_run(site / folders[i], results, row, record, gold, folders[i], texts if same_gold else None)
+        _write(site / folders[i] / STAMP_FILE, json.dumps(stamp))
+
+
+def _render_run(folder: Path, results: Path, row, record, gold, relative: str, texts) -> None:
+    result = record["result"]
+    root = "../" * len(PurePosixPath(relative).parts)
+    entries_by_doc: dict[str, list[dict]] = {}
+    for entry in result.get("quotes") or []:
+        entries_by_doc.setdefault(entry["doc_id"], []).append(entry)
+    unmatched_by_doc: dict[str, list[dict]] = {}
+    for u in result.get("unmatched_predictions") or []:
+        unmatched_by_doc.setdefault(u["doc_id"], []).append(u)
+    outcome_counts = {doc_id: Counter(quote_outcome(e) for e in entries) for doc_id, entries in entries_by_doc.items()}
+    unmatched_counts = {doc_id: len(u) for doc_id, u in unmatched_by_doc.items()}
+    title = f"{result['model']} ({result['track']})"
+    note = ""
+    doc_links = None
+    if texts is None:
+        note = (
             "This run was scored on another gold file (sha256 " + str(result.get("gold_sha256", ""))[:12]
             + ") than the current one: its documents cannot be shown."
         )
-        doc_links = None
-        title = f"{result['model']} ({result['track']})"
-        if same_gold:
-            doc_links = {doc_id: f"docs/{doc_names[doc_id]}.html" for doc_id in entries_by_doc if doc_id in docs}
-            record_path = results / row["record"]
-            predictions = _predictions_file(results, record, record_path)
-            mentions = predicted_mentions(predictions, result["track"]) if predictions else {}
-            if not predictions:
-                note = "The predictions file of this run is gone or changed since it was scored: predicted speaker mentions are not shown."
-            for doc_id in doc_links:
-                doc = docs[doc_id]
-                key = doc_names[doc_id]
-                text_file = f"texts/{key}.js"
-                if key not in texts_written:
-                    _write(site / text_file, f"window.QB_TEXTS=window.QB_TEXTS||{{}};window.QB_TEXTS[{json.dumps(key)}]={json.dumps(doc.text, ensure_ascii=False)};\n")
-                    texts_written.add(key)
-                data = _document_data(doc, entries_by_doc[doc_id], unmatched_by_doc.get(doc_id, []), mentions,
-                                      result["track"], key, text_file, cuts[doc_id])
-                doc_root = root + "../"
-                _write(folder / "docs" / f"{key}.html",
-                       _document_page(doc, data, title=title, root=doc_root, run_href="../index.html", text_src=doc_root + text_file))
-        _write(folder / "index.html", _run_page(row, record, root=root, doc_links=doc_links, outcome_counts=outcome_counts,
-                                                unmatched_counts=unmatched_counts, note=note))
+    else:
+        names, text_files = texts()
+        docs = {d.doc_id: d for d in gold.documents}
+        shown = [doc_id for doc_id in entries_by_doc if doc_id in docs]
+        doc_links = {doc_id: f"{documents.VIEW_PAGE}#d={names[doc_id]}" for doc_id in shown}
+        predictions = _predictions_file(results, record, results / row["record"])
+        mentions = predicted_mentions(predictions, result["track"]) if predictions else {}
+        if not predictions:
+            note = "The predictions file of this run is gone or changed since it was scored: predicted speaker mentions are not shown."
+        data = []
+        for doc_id in shown:
+            doc = docs[doc_id]
+            cuts = page_cuts(doc.text, [(q.start, q.end) for q in doc.quotes])
+            data.append((doc_id, names[doc_id], documents.document_data(
+                doc, entries_by_doc[doc_id], unmatched_by_doc.get(doc_id, []), mentions, result["track"], cuts, quote_outcome
+            )))
+        texts_href = root + "texts/" + (gold.sha256[:12] or "memory")
+        documents.write_run_documents(
+            folder, root=root, title=title, track=result["track"], run_href="index.html",
+            documents=data, text_files=text_files, texts_href=texts_href,
+        )
+    _write(folder / "index.html", _run_page(row, record, root=root, doc_links=doc_links, outcome_counts=outcome_counts,
+                                            unmatched_counts=unmatched_counts, note=note))
 
 
 def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
     """Write ``<results_dir>/site/`` from the leaderboard and the run records
     it points at, against the gold set (a path or a loaded ``GoldSet``);
     return the path of its ``index.html``.  The previous site is replaced as
-    a whole."""
+    a whole; its pages of runs that have not changed are kept."""
     from filelock import FileLock
 
     results = Path(results_dir)
@@ -557,21 +543,20 @@ def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
     site = results / SITE_FOLDER
     with FileLock(str(results / LOCK_FILE)):
         staging = Path(tempfile.mkdtemp(prefix=".site-", dir=results))
+        old = None
         try:
-            _render(staging, results, gold, gold_label)
+            _render(staging, site if site.is_dir() else None, results, gold, gold_label)
             mode = 0o777 & ~_umask()
             for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
                 folder.chmod(mode)
-            old = None
             if site.exists():
                 old = Path(tempfile.mkdtemp(prefix=".site-old-", dir=results))
                 os.replace(site, old / SITE_FOLDER)
             os.replace(staging, site)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
         finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            for leftover in (staging, old):
+                if leftover is not None and leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
     return site / "index.html"
 
 

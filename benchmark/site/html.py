@@ -5,7 +5,6 @@ through :func:`esc`."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any, Iterable, Sequence
 
 OUTCOMES = ("correct", "wrong-speaker", "abstained", "missed")
@@ -19,7 +18,9 @@ def esc(value: Any) -> str:
 def script_json(obj: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``</script>``,
     no ``<!--``)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    import orjson
+
+    return orjson.dumps(obj).decode("utf-8").replace("<", "\\u003c")
 
 
 def number(value: Any, digits: int = 4) -> str:

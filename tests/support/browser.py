@@ -142,12 +142,21 @@ class Browser:
                 self.events.append(reply)
 
     # -- page
-    def open(self, path: str | os.PathLike) -> None:
-        """Load a file and wait for its load event."""
+    def open(self, path: str | os.PathLike, fragment: str = "") -> None:
+        """Load a file (``fragment``: the URL's part after ``#``) and wait for its load event."""
         mark = len(self.events)
         url = Path(path).resolve().as_uri() if not str(path).startswith(("file:", "about:")) else str(path)
-        self.call("Page.navigate", {"url": url})
+        self.call("Page.navigate", {"url": url + (f"#{fragment}" if fragment else "")})
         self.wait_for_event("Page.loadEventFired", since=mark)
+
+    def wait_for(self, expression: str) -> Any:
+        """Wait until ``expression`` is truthy in the page; its value."""
+        return self.evaluate(
+            "new Promise((resolve, reject) => { const started = Date.now(); (function check() {"
+            f" const value = ({expression}); if (value) resolve(value);"
+            f" else if (Date.now() - started > {int(self.timeout * 1000)}) reject(new Error('timed out waiting'));"
+            " else setTimeout(check, 10); })(); })"
+        )
 
     def evaluate(self, expression: str) -> Any:
         result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})

@@ -155,6 +155,7 @@ JS = r"""
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
   function given(value) { return value !== null && value !== undefined; }
   function cssId(id) { return window.CSS && CSS.escape ? CSS.escape(id) : id; }
   function speakerName(id) {
@@ -329,10 +330,10 @@ JS = r"""
     document.title = data.doc_id + " \u00b7 " + view.title + " \u00b7 quotebench";
     var counts = {};
     data.quotes.forEach(function (q) { counts[q.outcome] = (counts[q.outcome] || 0) + 1; });
-    document.getElementById("doc-summary").textContent = view.title + " \u00b7 " + data.quotes.length + " gold quotes (" +
+    document.getElementById("doc-summary").textContent = view.title + " \u00b7 " + plural(data.quotes.length, "gold quote") + " (" +
       Object.keys(outcomeWords).map(function (o) { return (counts[o] || 0) + " " + outcomeWords[o]; }).join(", ") + ")" +
-      (view.track === "end-to-end" ? " \u00b7 " + data.unmatched.length + " unmatched predictions" : "") +
-      " \u00b7 " + data.length + " characters";
+      (view.track === "end-to-end" ? " \u00b7 " + plural(data.unmatched.length, "unmatched prediction") : "") +
+      " \u00b7 " + plural(data.length, "character");
     var speakers = {};
     data.quotes.forEach(function (q) { if (given(q.gold_speaker)) speakers[q.gold_speaker] = true; });
     var chosen = speakerFilter.value;

@@ -43,6 +43,7 @@ from benchmark.site.html import (
     num_cell,
     number,
     page,
+    plural,
     table,
 )
 
@@ -237,7 +238,7 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
     body = [
         "<h1>Leaderboard</h1>",
         f'<p class="muted">Ranked by micro F1 within each signature; results of different signatures are never ranked together. '
-        f"Current gold set: {esc(gold_label)}, {len(gold.documents)} documents, {gold.n_quotes} quotes "
+        f"Current gold set: {esc(gold_label)}, {plural(len(gold.documents), 'document')}, {plural(gold.n_quotes, 'quote')} "
         f"(sha256 <code>{esc(gold.sha256[:12])}</code>). Click or press a column's heading to sort by it.</p>",
     ]
     if not runs:
@@ -253,7 +254,7 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
         same_gold = first.get("gold_sha256") == gold.sha256
         size = (
             f"Gold set: <strong>{esc(n_gold)} quotes</strong>"
-            + (f" in {len(gold.documents)} documents (the current gold file)" if same_gold else f" (gold sha256 {esc(first.get('gold_sha256', '')[:12])}, not the current gold file)")
+            + (f" in {plural(len(gold.documents), 'document')} (the current gold file)" if same_gold else f" (gold sha256 {esc(first.get('gold_sha256', '')[:12])}, not the current gold file)")
         )
         columns = [("rank", "num"), ("model", "text"), ("P", "num"), ("R", "num"), ("F1 and 95% interval", "num"), ("macro F1", "num")]
         if track == "end-to-end":
@@ -285,7 +286,7 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
         body.append(f'<section id="{_signature_anchor(signature)}" aria-label="{esc(track)} track, {esc(signature)}">')
         body.append(f"<h2>{esc(track)} track</h2>")
         body.append(f'<p class="muted">Signature <code>{esc(signature)}</code>. {size}.</p>')
-        body.append(table(columns, rows, caption=f"{esc(track)}: {len(members)} runs; {size}", table_id=_signature_anchor(signature) + "-table"))
+        body.append(table(columns, rows, caption=f"{esc(track)}: {plural(len(members), 'run')}; {size}", table_id=_signature_anchor(signature) + "-table"))
         body.append("</section>")
     return page("Leaderboard", "\n".join(body), root="", crumbs=[("leaderboard", None)])
 
@@ -330,7 +331,7 @@ def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outco
         ("micro P / R / F1", f"{number(micro['precision'])} / {number(micro['recall'])} / {number(micro['f1'])} "
          f"{interval_svg(micro['f1'], _float(ci[0]), _float(ci[1]))} (95% interval {number(ci[0])}–{number(ci[1])})"),
         ("macro P / R / F1", f"{number(macro['precision'])} / {number(macro['recall'])} / {number(macro['f1'])}"),
-        ("gold quotes", f"{result['n_gold']} ({result.get('n_gold_with_speaker', '?')} with a speaker), {result.get('n_documents', '?')} documents"),
+        ("gold quotes", f"{result['n_gold']} ({result.get('n_gold_with_speaker', '?')} with a speaker), {plural(result.get('n_documents', 0), 'document')}"),
         ("predictions", f"{result['n_predicted']} ({result.get('n_abstained', 0)} abstained)"),
     ]
     if result.get("detection"):
@@ -353,18 +354,18 @@ def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outco
     ]
     body.append(table(
         [("speaker", "text"), ("P", "num"), ("R", "num"), ("F1", "num"), ("tp", "num"), ("predicted", "num"), ("gold", "num")],
-        rows, caption=f"{len(per_speaker)} speakers; gold set: {result['n_gold']} quotes",
+        rows, caption=f"{plural(len(per_speaker), 'speaker')}; gold set: {plural(result['n_gold'], 'quote')}",
     ))
     if result.get("recall_by_type"):
         body.append("<h2>Recall by quote type</h2>")
-        body.append(_generic_breakdown(f"gold set: {result['n_gold']} quotes", result["recall_by_type"]))
+        body.append(_generic_breakdown(f"gold set: {plural(result['n_gold'], 'quote')}", result["recall_by_type"]))
     by_attribute = result.get("by_attribute")
     if isinstance(by_attribute, dict) and by_attribute:
         body.append("<h2>Recall by attribute</h2>")
         for attribute, breakdown in by_attribute.items():
             if isinstance(breakdown, dict):
                 body.append(f"<h3>{esc(attribute)}</h3>")
-                body.append(_generic_breakdown(f"by {attribute}; gold set: {result['n_gold']} quotes", breakdown))
+                body.append(_generic_breakdown(f"by {attribute}; gold set: {plural(result['n_gold'], 'quote')}", breakdown))
 
     body.append("<h2>Documents</h2>")
     columns = [("document", "text"), ("quotes", "num")] + [(OUTCOME_LABELS[o], "num") for o in OUTCOMES]
@@ -379,7 +380,7 @@ def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outco
         # counts need no escaping, and there may be 10,000 documents
         cells = "".join(f'<td class="num">{n}</td>' for n in figures)
         rows.append(f'<tr><td data-value="{esc(doc_id)}">{name}</td>{cells}</tr>\n')
-    body.append(table(columns, rows, caption=f"{len(outcome_counts)} documents; what happened to each gold quote"))
+    body.append(table(columns, rows, caption=f"{plural(len(outcome_counts), 'document')}; what happened to each gold quote"))
     return page(title, "\n".join(body), root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)])
 
 

@@ -23,6 +23,11 @@ def script_json(obj: Any) -> str:
     return orjson.dumps(obj).decode("utf-8").replace("<", "\\u003c")
 
 
+def plural(n: int, word: str) -> str:
+    """"1 document", "2 documents"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def number(value: Any, digits: int = 4) -> str:
     if value is None or value == "":
         return "–"
@@ -132,8 +137,9 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, title: str) -> str:
         parts.append(f'<text x="{label_width - 6}" y="{y + 1.5 * bar_height + 4}" text-anchor="end">{esc(label)}</text>')
         for j, (key, cls) in enumerate((("precision", "bar-p"), ("recall", "bar-r"), ("f1", "bar-f"))):
             value = float(row.get(key) or 0.0)
+            # a zero is drawn as a sliver, so that it reads as 0 and not as missing
             parts.append(
-                f'<rect class="{cls}" x="{label_width}" y="{y + j * bar_height}" width="{round(value * bar_width, 1)}" height="{bar_height - 1}">'
+                f'<rect class="{cls}" x="{label_width}" y="{y + j * bar_height}" width="{max(2.0, round(value * bar_width, 1))}" height="{bar_height - 1}">'
                 f"<title>{esc(row['label'])}: {key} {value:.4f}</title></rect>"
             )
     parts.append("</svg>")

@@ -130,24 +130,26 @@ class Browser:
             raise BrowserError(f"chromium closed the connection ({waiting_for})")
         return reply
 
-    def wait_for_event(self, method: str, since: int = 0) -> dict[str, Any]:
+    def wait_for_event(self, *methods: str, since: int = 0) -> dict[str, Any]:
+        """The first event, from ``since`` on, of one of ``methods``."""
         deadline = time.monotonic() + self.timeout
         while True:
             for event in self.events[since:]:
-                if event.get("method") == method:
+                if event.get("method") in methods:
                     return event
             since = len(self.events)
-            reply = self._take(deadline, method)
+            reply = self._take(deadline, " or ".join(methods))
             if "method" in reply:
                 self.events.append(reply)
 
     # -- page
     def open(self, path: str | os.PathLike, fragment: str = "") -> None:
-        """Load a file (``fragment``: the URL's part after ``#``) and wait for its load event."""
+        """Load a file (``fragment``: the URL's part after ``#``) and wait
+        for its load event (or, when only the fragment changes, for that)."""
         mark = len(self.events)
         url = Path(path).resolve().as_uri() if not str(path).startswith(("file:", "about:")) else str(path)
         self.call("Page.navigate", {"url": url + (f"#{fragment}" if fragment else "")})
-        self.wait_for_event("Page.loadEventFired", since=mark)
+        self.wait_for_event("Page.loadEventFired", "Page.navigatedWithinDocument", since=mark)
 
     def wait_for(self, expression: str) -> Any:
         """Wait until ``expression`` is truthy in the page; its value."""

@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import warnings
 from bisect import bisect_left
 from contextlib import contextmanager
@@ -371,6 +372,10 @@ _AS_GIVEN = range(1 << 62)
 _ENTITY_KINDS = {k: k for k in ENTITY_KINDS}
 _DOCUMENT_FIELDS = frozenset(("doc_id", "source", "text", "entities", "quotes"))
 _SOURCE_CACHE_SIZE = 16
+# A source that starts with a URI scheme names no file (RFC 3986: a letter,
+# then letters, digits, "+", "-" or "."; two characters at least, so that a
+# Windows drive letter stays a path).
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 class _Checker:
@@ -501,8 +506,9 @@ class _Checker:
     def _source_not_found(self, line: int, source: str) -> None:
         """Remember a source that names no file: one warning per gold file
         (:meth:`finish`), not one per document, names the first and counts the
-        rest.  A URL is not looked for."""
-        if "://" in source:
+        rest.  A URI (``https://…``, ``doi:…``, ``pdnc:Emma``) is not a path
+        and is not looked for."""
+        if _URI_SCHEME.match(source):
             return
         if self._missing_source is None:
             self._missing_source = (len(self.warnings), line, source)

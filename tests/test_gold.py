@@ -298,10 +298,10 @@ def test_a_text_holding_line_separators_round_trips_through_write_and_load(tmp_p
 
 def _gold_with_missing_sources(folder: Path) -> Path:
     """A gold file in folder/gold/ whose first three documents name seed files
-    that do not exist, and whose fourth names a URL (not looked for)."""
+    that do not exist, and whose fourth and fifth name URIs (not looked for)."""
     text = "“Hi,” Ann said."
     docs = []
-    for name, source in (("a", "seeds/a.txt"), ("b", "seeds/b.txt"), ("c", "elsewhere/c.txt"), ("d", "https://example.org/d")):
+    for name, source in (("a", "seeds/a.txt"), ("b", "seeds/b.txt"), ("c", "elsewhere/c.txt"), ("d", "https://example.org/d"), ("e", "pdnc:Emma")):
         docs.append({
             "doc_id": name, "source": source, "text": text,
             "entities": [{"id": "ann", "name": "Ann", "kind": "person", "aliases": ["Ann"], "mentions": [{"start": 6, "end": 9}]}],
@@ -340,7 +340,7 @@ def test_load_gold_and_score_say_it_once(tmp_path):
     assert len(record) == 1 and "'seeds/a.txt' not found" in str(record[0].message)
 
     predictions = tmp_path / "pred.jsonl"
-    predictions.write_text("".join(json.dumps({"doc_id": d, "quote_id": "q1", "speaker": "Ann"}) + "\n" for d in "abcd"))
+    predictions.write_text("".join(json.dumps({"doc_id": d, "quote_id": "q1", "speaker": "Ann"}) + "\n" for d in "abcde"))
     result = run_cli("score", str(predictions), "--name", "m", "--gold", str(path), "--no-leaderboard", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("'seeds/a.txt' not found") == 1

@@ -266,3 +266,34 @@ def test_the_committed_gold_exports_putin_as_mention(tmp_path, capsys, monkeypat
 
     assert len(keys_of("vladimir_putin")) == 13 and {labels[k] for k in keys_of("vladimir_putin")} == {"Mention"}
     assert len(keys_of("leonid_volkov")) == 5 and {labels[k] for k in keys_of("leonid_volkov")} == {"Speaker"}
+
+
+def test_an_annotator_edit_keeps_carried_ids_and_numbers_new_quotes(tmp_path, capsys, monkeypatch):
+    """A quote added in brat (no note) gets the lowest free id and comes
+    after the quotes the export carried; a new mention of an entity (its N
+    line) joins it, its name added to the carried aliases."""
+    monkeypatch.chdir(tmp_path)
+    gold = synthetic_gold(tmp_path)
+    folder = tmp_path / "brat"
+    code, _, err = run(capsys, "gold", "export", "brat", folder, "--gold", gold)
+    assert code == 0, err
+    original = load_gold(gold).document("doc2")
+    text = original.text
+    wages = at(text, "Wages will not.")
+    agency_mention = at(text, "The agency")
+    ann = folder / "doc2.ann"
+    ann.write_text(
+        ann.read_text(encoding="utf-8")
+        + f"T90\tQuote {wages.start} {wages.end - 1}\tWages will not\n"
+        + "R90\tSpokenBy Arg1:T90 Arg2:T1\n",
+        encoding="utf-8",
+    )
+    back = tmp_path / "back.jsonl"
+    code, _, err = run(capsys, "gold", "import", "brat", folder, "--out", back)
+    assert code == 0, err
+    doc = load_gold(back).document("doc2")
+    assert [q.id for q in doc.quotes] == ["q01", "q02", "q03"]
+    assert [(q.start, q.end) for q in doc.quotes[:2]] == [(q.start, q.end) for q in original.quotes]
+    added = doc.quotes[2]
+    assert (added.start, added.end, added.type, added.speaker) == (wages.start, wages.end - 1, "indirect", "doc2:the_agency:0")
+    assert added.speaker_mention == agency_mention

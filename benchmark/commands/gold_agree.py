@@ -11,8 +11,9 @@ from benchmark.commands.common import HelpFormatter, check_output_file
 
 
 def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
+    # No --gold/--results: the annotations are the gold files, and nothing goes to results/.
     p = subparsers.add_parser(
-        "agree", parents=[common], formatter_class=HelpFormatter,
+        "agree", formatter_class=HelpFormatter,
         help="agreement between annotators: quote F1, speaker/cue/type agreement, token-wise Krippendorff's alpha",
     )
     p.add_argument("annotations", nargs="+", metavar="GOLD", help="two or more gold .jsonl files, one per annotator (documents matched by doc_id)")
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_file(args.json, "--json")
     result = agreement(load_annotations(args.annotations), match=args.match, min_overlap=args.min_overlap)
-    print(format_agreement(result))
-    if args.json is not None:
+    if args.json is not None:  # before printing: a closed pipe must not lose the file
         write_json_atomic(args.json, result)
+    print(format_agreement(result))
     return 0

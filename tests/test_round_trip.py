@@ -270,8 +270,7 @@ def test_the_committed_gold_exports_putin_as_mention(tmp_path, capsys, monkeypat
 
 def test_an_annotator_edit_keeps_carried_ids_and_numbers_new_quotes(tmp_path, capsys, monkeypatch):
     """A quote added in brat (no note) gets the lowest free id and comes
-    after the quotes the export carried; a new mention of an entity (its N
-    line) joins it, its name added to the carried aliases."""
+    after the quotes the export carried, tied to the speaker it was linked to."""
     monkeypatch.chdir(tmp_path)
     gold = synthetic_gold(tmp_path)
     folder = tmp_path / "brat"

@@ -1044,9 +1044,12 @@ def load_dataset(path: str | os.PathLike = DEFAULT_GOLD):
 
 def gold_stats(gold: GoldSet) -> dict[str, Any]:
     """Counts of the gold set: documents, characters, entities, quotes by
-    type and by speaker (``null`` speakers counted as ``<none>``)."""
+    type, by speaker (``null`` speakers counted as ``<none>``) and by
+    attribute: for each attribute name, the quotes per value (a string as
+    it is, another scalar as JSON, a list as ``<list>``), most frequent first."""
     by_type = {t: 0 for t in QUOTE_TYPES}
     by_speaker: dict[str, int] = {}
+    by_attribute: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
     for doc in gold.documents:
         for e in doc.entities:
@@ -1055,6 +1058,10 @@ def gold_stats(gold: GoldSet) -> dict[str, Any]:
             by_type[q.type] += 1
             key = q.speaker or "<none>"
             by_speaker[key] = by_speaker.get(key, 0) + 1
+            for attribute, value in (q.attributes or {}).items():
+                shown = value if type(value) is str else "<list>" if type(value) is list else json.dumps(value)
+                counts = by_attribute.setdefault(attribute, {})
+                counts[shown] = counts.get(shown, 0) + 1
     return {
         "path": gold.path,
         "sha256": gold.sha256,
@@ -1065,7 +1072,14 @@ def gold_stats(gold: GoldSet) -> dict[str, Any]:
         "by_type": by_type,
         "by_speaker": dict(sorted(by_speaker.items(), key=lambda kv: (-kv[1], kv[0]))),
         "speaker_names": {k: names.get(k, k) for k in by_speaker},
+        "by_attribute": {
+            attribute: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            for attribute, counts in sorted(by_attribute.items())
+        },
     }
+
+
+_SHOWN_VALUES = 10  # values of an attribute printed by format_stats
 
 
 def format_stats(gold: GoldSet) -> str:
@@ -1077,6 +1091,11 @@ def format_stats(gold: GoldSet) -> str:
         "by type",
     ]
     lines += [f"  {t:<10}{n:>5}" for t, n in stats["by_type"].items()]
+    for attribute, counts in stats["by_attribute"].items():
+        lines += ["", f"by attribute {attribute} ({sum(counts.values())} quotes)"]
+        lines += [f"  {value:<10}{n:>5}" for value, n in list(counts.items())[:_SHOWN_VALUES]]
+        if len(counts) > _SHOWN_VALUES:
+            lines.append(f"  … {len(counts) - _SHOWN_VALUES} more values")
     lines += ["", "by speaker"]
     width = max((len(s) for s in stats["by_speaker"]), default=0)
     lines += [

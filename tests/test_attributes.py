@@ -112,3 +112,23 @@ def test_null_attributes_are_the_same_as_none(tmp_path):
     path.write_text(_raw_line("null"), encoding="utf-8")
     quote = load_gold(path, check_source=False).documents[0].quotes[0]
     assert quote.attributes is None and "attributes" not in quote.to_json()
+
+
+def test_stats_count_quotes_by_attribute_value(tmp_path):
+    from benchmark.gold import GoldSet, format_stats, gold_stats
+
+    docs = [_document(*ATTRIBUTES), _document({"quote_type": "Implicit", "chapter": 3}, {"quote_type": "Explicit"}, None)]
+    docs[1].doc_id = "emma2"
+    stats = gold_stats(GoldSet(docs))
+    assert stats["by_attribute"] == {
+        "addressees": {"<list>": 1},
+        "chapter": {"3": 2},
+        "checked": {"true": 1},
+        "confidence": {"0.25": 1},
+        "note": {"null": 1},
+        "quote_type": {"Explicit": 2, "Implicit": 1},
+        "ünïcode kéy": {"“curly”": 1},
+    }
+    lines = format_stats(GoldSet(docs)).splitlines()
+    at = lines.index("by attribute quote_type (3 quotes)")
+    assert [line.split() for line in lines[at + 1:at + 3]] == [["Explicit", "2"], ["Implicit", "1"]]

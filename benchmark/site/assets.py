@@ -35,6 +35,7 @@ caption { text-align: left; padding: .4em .6em; color: var(--muted); caption-sid
 th, td { padding: .35em .6em; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 thead th { background: var(--head); white-space: nowrap; }
 td.num, th.num { text-align: right; }
+table.leaderboard td { white-space: nowrap; }
 th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
 th button::after { content: " \2195"; color: var(--muted); font-weight: 400; }
 th[aria-sort="ascending"] button::after { content: " \2191"; color: var(--fg); }

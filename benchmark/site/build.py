@@ -256,7 +256,7 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
             f"Gold set: <strong>{esc(n_gold)} quotes</strong>"
             + (f" in {plural(len(gold.documents), 'document')} (the current gold file)" if same_gold else f" (gold sha256 {esc(first.get('gold_sha256', '')[:12])}, not the current gold file)")
         )
-        columns = [("rank", "num"), ("model", "text"), ("P", "num"), ("R", "num"), ("F1 and 95% interval", "num"), ("macro F1", "num")]
+        columns = [("rank", "num"), ("model", "text"), ("P", "num"), ("R", "num"), ("F1, 95% interval", "num"), ("macro F1", "num")]
         if track == "end-to-end":
             columns.append(("detection F1", "num"))
         columns += [("n_gold", "num"), ("submitted", "text")]
@@ -280,13 +280,14 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
             submitted = row.get("submitted_at", "")
             cells += [
                 num_cell(row.get("n_gold"), 0),
-                f'<td data-value="{esc(submitted)}"><time datetime="{esc(submitted)}">{esc(submitted[:16].replace("T", " "))}</time></td>',
+                f'<td data-value="{esc(submitted)}"><time datetime="{esc(submitted)}" title="{esc(submitted)}">{esc(submitted[:10])}</time></td>',
             ]
             rows.append(f'<tr data-model="{model}" data-track="{esc(row["track"])}">{"".join(cells)}</tr>\n')
         body.append(f'<section id="{_signature_anchor(signature)}" aria-label="{esc(track)} track, {esc(signature)}">')
         body.append(f"<h2>{esc(track)} track</h2>")
-        body.append(f'<p class="muted">Signature <code>{esc(signature)}</code>. {size}.</p>')
-        body.append(table(columns, rows, caption=f"{esc(track)}: {plural(len(members), 'run')}; {size}", table_id=_signature_anchor(signature) + "-table"))
+        body.append(f'<p class="muted">Signature <code>{esc(signature)}</code></p>')
+        body.append(table(columns, rows, caption=f"{plural(len(members), 'run')}. {size}.", table_id=_signature_anchor(signature) + "-table",
+                          css_class="leaderboard"))
         body.append("</section>")
     return page("Leaderboard", "\n".join(body), root="", crumbs=[("leaderboard", None)])
 

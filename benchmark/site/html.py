@@ -71,6 +71,7 @@ def table(
     caption: str = "",
     sortable: bool = True,
     table_id: str = "",
+    css_class: str = "",
 ) -> str:
     """``columns``: (label, kind) with kind "num", "text" or "" (not
     sortable); ``rows``: ready ``<tr>`` strings."""
@@ -83,7 +84,8 @@ def table(
             heads.append(f'<th scope="col"{cls}>{label}</th>')
     cap = f"<caption>{caption}</caption>" if caption else ""
     ident = f' id="{esc(table_id)}"' if table_id else ""
-    klass = ' class="sortable"' if sortable else ""
+    classes = " ".join(c for c in ("sortable" if sortable else "", css_class) if c)
+    klass = f' class="{classes}"' if classes else ""
     return (
         f'<div class="table-wrap"><table{ident}{klass}>{cap}<thead><tr>{"".join(heads)}</tr></thead>'
         f'<tbody>\n{"".join(rows)}</tbody></table></div>'

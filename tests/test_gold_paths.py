@@ -59,6 +59,40 @@ def _fiction() -> dict:
     }
 
 
+# Fiction's own typography (issue 12): a quotation continued over a paragraph
+# without a closing mark, and one interrupted by a stage direction.
+NOVEL_TEXT = (
+    "“I went to the town,” said Jo, “and saw nobody there.\n\n"
+    "“Nobody at all, till the evening.”\n\n"
+    "\"Yes--(rather hesitatingly)--I believe I do.\"\n"
+)
+
+
+def _novel() -> dict:
+    t = NOVEL_TEXT
+    jo = t.index("Jo")
+    first, second, third = t.index("I went"), t.index("and saw"), t.index("Nobody at")
+    yes, believe = t.index("Yes"), t.index("I believe")
+    return {
+        "doc_id": "novel",
+        "source": "pdnc:Novel",
+        "text": t,
+        "entities": [{"id": "jo", "name": "Jo", "kind": "person", "aliases": ["Jo"], "mentions": [{"start": jo, "end": jo + 2}]}],
+        "quotes": [
+            {"id": "q1", "start": first, "end": t.index("evening") + 7, "type": "direct", "speaker": "jo",
+             "speaker_mention": {"start": jo, "end": jo + 2}, "cue": {"start": jo - 5, "end": jo - 1},
+             "fragments": [{"start": first, "end": first + len("I went to the town")},
+                           {"start": second, "end": t.index("there") + 6},
+                           {"start": third, "end": t.index("evening") + 7}],
+             "attributes": {"quote_type": "Explicit"}},
+            {"id": "q2", "start": yes, "end": t.index("I do") + 5, "type": "direct", "speaker": "jo",
+             "speaker_mention": None, "cue": None,
+             "fragments": [{"start": yes, "end": yes + 3}, {"start": believe, "end": t.index("I do") + 5}],
+             "attributes": {"quote_type": "Implicit", "addressees": []}},
+        ],
+    }
+
+
 # Values that a corruption puts in place of another: every JSON type, edge
 # offsets, names that exist elsewhere in the documents.
 REPLACEMENTS = [
@@ -116,7 +150,7 @@ def corrupt(rng: random.Random, doc: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def bases() -> list[dict]:
-    return [json.loads(GOLD.read_text(encoding="utf-8")), _fiction()]
+    return [json.loads(GOLD.read_text(encoding="utf-8")), _fiction(), _novel()]
 
 
 def _report(path: Path, fast: bool):
@@ -193,3 +227,22 @@ def test_a_refused_document_names_each_problem_once_in_both_paths(tmp_path, base
         "quotes[2](q3).cue",
         "quotes[3](q4).attributes.addressees[1]",
     ]
+
+
+def test_a_quote_holding_many_others_names_three_and_counts_the_rest(tmp_path):
+    words = " ".join(f"“w{i}”" for i in range(6))
+    text = f"“A letter: {words} end.”"
+    quotes = [{"id": "letter", "start": 1, "end": len(text) - 1, "type": "direct", "speaker": None, "speaker_mention": None, "cue": None}]
+    for i in range(6):
+        start = text.index(f"w{i}")
+        quotes.append({"id": f"w{i}", "start": start, "end": start + 2, "type": "direct", "speaker": None, "speaker_mention": None, "cue": None})
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps({"doc_id": "d", "source": "pdnc:d", "text": text, "entities": [], "quotes": quotes}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for report in (_report(path, fast=True), _report(path, fast=False)):
+        assert not report.errors
+        assert [(w.field, w.problem) for w in report.warnings] == [
+            ("quotes(letter,w0)", "quotes overlap (1-45 and 12-14)"),
+            ("quotes(letter,w1)", "quotes overlap (1-45 and 17-19)"),
+            ("quotes(letter,w2)", "quotes overlap (1-45 and 22-24)"),
+            ("quotes(letter)", "quote 1-45 also overlaps 3 more quotes that begin inside it"),
+        ]

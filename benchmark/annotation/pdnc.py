@@ -41,10 +41,11 @@ leaves out anything:
   out); ``attributes`` holds ``quote_type`` (``quoteType``, null when the
   cell is empty) and ``addressees`` (the names as published, trimmed).
 - **Speaker mention.**  The referring expression (PDNC gives its words, with
-  punctuation dropped) is looked for in the text: an occurrence is the words
-  of the expression, case ignored, with only characters other than letters
-  and digits between them, starting and ending at word boundaries, outside
-  every quotation of the novel and within :data:`REFERRING_WINDOW`
+  punctuation dropped) is looked for in the text: an occurrence is the
+  expression's letters and digits in order, case ignored, with only other
+  characters between them (``Mrs Dales`` for ``Mrs. Dale's``, ``318`` for
+  ``3.18``), starting at the start of a word and ending at the end of one,
+  outside every quotation of the novel and within :data:`REFERRING_WINDOW`
   characters of the quote; the one nearest the quote wins (distance 0
   between the quote's fragments, else the characters between it and the
   quote; the earlier one on a tie).  It becomes the quote's
@@ -61,9 +62,12 @@ from __future__ import annotations
 import ast
 import bisect
 import csv
+import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +88,8 @@ MENTION_COLUMNS = ("mentionSpansList", "mentionEntitiesList")
 EMPTY_CELLS = frozenset({"", "nan", "NaN", "None"})
 # How far from its quote, in characters, a referring expression is looked for.
 REFERRING_WINDOW = 1000
+_NUMBER_LIST = re.compile(r"[\[\]\d,\s-]*")
+_WORD = re.compile(r"[^\W_]+")
 
 
 # --------------------------------------------------------------------------
@@ -94,9 +100,24 @@ def _empty(cell: str | None) -> bool:
     return cell is None or cell.strip() in EMPTY_CELLS
 
 
+@lru_cache(maxsize=8192)
+def _literal_value(cell: str) -> Any:
+    """The Python literal written in ``cell`` (cached: PDNC's cells repeat).
+    A list of numbers is read by :func:`json.loads`, which reads it as
+    :func:`ast.literal_eval` does, only faster; anything else by
+    :func:`ast.literal_eval`.  Callers must not change the value."""
+    cell = cell.strip()
+    if _NUMBER_LIST.fullmatch(cell):
+        try:
+            return json.loads(cell)
+        except ValueError:
+            pass  # "[1,]", say: a literal that JSON does not write
+    return ast.literal_eval(cell)
+
+
 def _parse(cell: str, path: Path, line: int, column: str) -> Any:
     try:
-        return ast.literal_eval(cell.strip())
+        return _literal_value(cell)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise InputError(path, line, column, f"not a Python literal: {clip(cell)!r}") from None
 
@@ -225,35 +246,66 @@ def _read_cast(novel: str, path: Path) -> _Cast:
 # Referring expressions
 
 
-class _Narration:
-    """A novel's letters and digits, lower-cased, with their offsets, and
-    which characters lie inside a quotation, to find referring expressions."""
+def _folded(s: str) -> str:
+    """``s`` in lower case, character for character."""
+    lowered = s.lower()
+    return lowered if len(lowered) == len(s) else "".join(c.lower() if len(c.lower()) == 1 else c for c in s)
 
-    def __init__(self, text: str, quoted: bytearray):
-        self.text = text
-        self.positions = [i for i, c in enumerate(text) if c.isalnum()]
-        self.letters = "".join(text[i].lower() if len(text[i].lower()) == 1 else text[i] for i in self.positions)
-        self.quoted = quoted
 
-    def locate(self, expression: str, parts: list[tuple[int, int]]) -> Span | None:
-        key = "".join(c.lower() if len(c.lower()) == 1 else c for c in expression if c.isalnum())
-        if not key:
-            return None
-        text, positions, letters = self.text, self.positions, self.letters
-        hull_start, hull_end = parts[0][0], parts[-1][1]
-        lo = bisect.bisect_left(positions, hull_start - REFERRING_WINDOW)
-        hi = bisect.bisect_left(positions, hull_end + REFERRING_WINDOW)
-        best: tuple[int, int, int] | None = None
-        at = letters.find(key, lo, hi)
+class _Words:
+    """A novel's letters and digits, lower-cased and run together, with where
+    each of its words (maximal runs of letters and digits) starts, in the run
+    and in the text: what referring expressions are looked for in."""
+
+    def __init__(self, text: str):
+        spans = [m.span() for m in _WORD.finditer(text)]
+        self.text_starts = [start for start, _ in spans]
+        self.run_starts: list[int] = []
+        at = 0
+        for start, end in spans:
+            self.run_starts.append(at)
+            at += end - start
+        self.run_ends = self.run_starts[1:] + [at]
+        self.run = _folded("".join(text[start:end] for start, end in spans))
+
+    def text_offset(self, k: int, at: int) -> int:
+        """The text offset of position ``at`` of the run, inside word ``k``."""
+        return self.text_starts[k] + at - self.run_starts[k]
+
+    def occurrences(self, key: str, lo: int, hi: int):
+        """``(start, end)`` text spans where ``key`` occurs in the run starting
+        at a word's start and ending at a word's end, between text offsets
+        ``lo`` and ``hi``."""
+        first = bisect.bisect_left(self.text_starts, lo)
+        last = bisect.bisect_left(self.text_starts, hi)
+        if first >= last:
+            return
+        run_lo, run_hi = self.run_starts[first], self.run_ends[last - 1]
+        at = self.run.find(key, run_lo, run_hi)
         while at != -1:
-            start, end = positions[at], positions[at + len(key) - 1] + 1
-            bounded = (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
-            if bounded and not any(self.quoted[start:end]):
-                distance = 0 if hull_start <= start and end <= hull_end else max(hull_start - end, start - hull_end, 0)
-                if best is None or (distance, start) < best[:2]:
-                    best = (distance, start, end)
-            at = letters.find(key, at + 1, hi)
-        return None if best is None else Span(best[1], best[2])
+            k = bisect.bisect_right(self.run_starts, at) - 1
+            k_end = bisect.bisect_right(self.run_starts, at + len(key) - 1) - 1
+            if self.run_starts[k] == at and self.run_ends[k_end] == at + len(key):
+                yield self.text_offset(k, at), self.text_offset(k_end, at + len(key))
+            at = self.run.find(key, at + 1, run_hi)
+
+
+def _locate(words: _Words, quoted: bytearray, expression: str, parts: list[tuple[int, int]]) -> Span | None:
+    """Where the referring expression of the quote made of ``parts`` is, by
+    the rule of the module docstring; ``quoted`` marks the characters inside
+    the novel's quotations."""
+    key = _folded("".join(_WORD.findall(expression)))
+    if not key:
+        return None
+    hull_start, hull_end = parts[0][0], parts[-1][1]
+    best: tuple[int, int, int] | None = None
+    for start, end in words.occurrences(key, hull_start - REFERRING_WINDOW, hull_end + REFERRING_WINDOW):
+        if any(quoted[start:end]):
+            continue
+        distance = 0 if hull_start <= start and end <= hull_end else max(hull_start - end, start - hull_end, 0)
+        if best is None or (distance, start) < best[:2]:
+            best = (distance, start, end)
+    return None if best is None else Span(best[1], best[2])
 
 
 # --------------------------------------------------------------------------
@@ -295,8 +347,8 @@ def _read_novel(novel: str, folder: Path, out: str | os.PathLike, tally: _Tally)
         for start, end in raw:
             quoted[start:end] = b"\x01" * (end - start)
         parsed.append((line, row, raw))
-    narration = _Narration(text, quoted)
 
+    words = _Words(text)
     mentions: dict[str, set[Span]] = {}
     quotes: list[Quote] = []
     seen_ids: set[str] = set()
@@ -354,7 +406,7 @@ def _read_novel(novel: str, folder: Path, out: str | os.PathLike, tally: _Tally)
         mention: Span | None = None
         if speaker_id is not None and not _empty(row["referringExpression"]):
             counts["referring expressions"] += 1
-            mention = narration.locate(row["referringExpression"], parts)
+            mention = _locate(words, quoted, row["referringExpression"], parts)
             if mention is None:
                 counts["referring expressions not found"] += 1
             else:

@@ -388,7 +388,13 @@ class _Checker:
     it; it returns None for anything else, which :meth:`document` then
     describes.  It only ever accepts what :meth:`document` accepts, builds
     the same objects, and leaves the checks that may warn, and the source
-    check, to :meth:`accept`, which both share."""
+    check, to :meth:`accept`, which both share.  The two paths ask the same
+    rule functions (:func:`span_problem`, :func:`fragment_problems`,
+    :func:`attribute_problems`, :func:`lacks_quote_mark`, typography's
+    :func:`~benchmark.typography.direct_quote_problem`); only the definition
+    turns their answers into messages.  ``tests/test_gold_paths.py`` checks
+    on random corruptions that both give the same documents, errors and
+    warnings.  :meth:`finish` adds the warnings about the whole file."""
 
     def __init__(self, path: str, folder: Path, check_source: bool):
         self.path = path

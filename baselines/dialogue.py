@@ -38,6 +38,7 @@ in the text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -94,12 +95,16 @@ _GENDER_WINDOW = 120
 # A blank line (white space around one or more empty lines).
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 QUOTE_MARKS = "\"“”‘’'«»„"
+# What precedes the name in a vocative match.
+_VOCATIVE_LEAD = re.compile(r"^(?:[,;]\s+|(?:dear|dearest|oh|o)\s+)", re.IGNORECASE)
 # At most this many word tokens between a quotation and the speech verb
 # after it ("…,” said he", "…,” Mr. Bennet replied at last").
 _WORDS_TO_VERB_AFTER = 5
 # At most this many word tokens between the speech verb before a quotation
 # and the quotation ("He turned to her and said: “…”").
 _WORDS_TO_VERB_BEFORE = 4
+# How many paragraphs back the antecedent of a pronoun cue is looked for.
+_PRONOUN_PARAGRAPHS = 6
 # A turn's speaker is looked for among this many turns before it.
 _TURN_MEMORY = 4
 
@@ -111,6 +116,16 @@ def noun_gender(noun: str) -> str | None:
     if noun in FEMALE_NOUNS or noun in FEMALE_TITLES:
         return "F"
     return None
+
+
+def mention_gender(token: "Token") -> str | None:
+    """"M" or "F" for a pronoun or a description that says it, else None."""
+    lower = token.lower_
+    if lower in MALE_PRONOUNS:
+        return "M"
+    if lower in FEMALE_PRONOUNS:
+        return "F"
+    return noun_gender(lower) if token.pos_ == "NOUN" else None
 
 
 def paragraph_starts(text: str) -> list[int]:
@@ -145,8 +160,37 @@ def _title_gender(words: Sequence[str]) -> str | None:
     return None
 
 
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
 def _words(name: str) -> list[str]:
-    return normalize_name(name).replace(".", " ").split()
+    """The words of a name, case-folded, without punctuation or a
+    possessive; titles are kept ("Mr. Bennet" and "Mrs. Bennet" differ)."""
+    text = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
+    text = re.sub(r"'s\b|'$", "", text)
+    return _NOT_WORD.sub(" ", text).split()
+
+
+def _name_owners(entities: Sequence[Any]) -> dict[str, set[str]]:
+    """Each name and alias as the scorer compares names
+    (:func:`benchmark.names.normalize_name`, which strips titles) -> the ids
+    of the entities that have it."""
+    owners: dict[str, set[str]] = {}
+    for e in entities:
+        for n in (e.name, *getattr(e, "aliases", ())):
+            owners.setdefault(normalize_name(n), set()).add(e.id)
+    return owners
+
+
+def _unambiguous_name(entity: Any, owners: dict[str, set[str]]) -> str:
+    """The name to report for a gold entity: its name, or else the first of
+    its aliases, that no other entity shares once titles are stripped ("Mr.
+    Bennet" and "Mrs. Bennet" are both "bennet" to the scorer); its name
+    when none is."""
+    for n in (entity.name, *getattr(entity, "aliases", ())):
+        if owners.get(normalize_name(n)) == {entity.id}:
+            return n
+    return entity.name
 
 
 class Cast:
@@ -179,16 +223,17 @@ class Cast:
         self._infer_genders(text)
 
     @classmethod
-    def from_entities(cls, entities: Iterable[Any], text: str) -> "Cast":
+    def from_entities(cls, entities: Sequence[Any], text: str) -> "Cast":
         """The cast from gold entities (``id``, ``name``, ``aliases``, ``kind``)."""
         characters = []
+        owners = _name_owners(entities)
         for e in entities:
             names = [e.name, *getattr(e, "aliases", ())]
             aliases = tuple(dict.fromkeys(" ".join(_words(n)) for n in names if _words(n)))
             gender = None
             for alias in aliases:
                 gender = gender or _title_gender(alias.split())
-            characters.append(Character(e.id, e.name, aliases, gender))
+            characters.append(Character(e.id, _unambiguous_name(e, owners), aliases, gender))
         return cls(characters, text, closed=True)
 
     @classmethod
@@ -357,6 +402,13 @@ class Conversation:
         head = self.text[start:end].lstrip()
         return head[:1] in QUOTE_MARKS
 
+    def _in_dialogue(self, p: int) -> bool:
+        """Whether paragraph ``p`` continues a conversation with paragraph
+        ``p - 1`` (both hold quotations): in fiction (a gold cast) always; in
+        other text only when both open with a quotation, since news
+        continues a speaker's quotations over paragraphs."""
+        return self.cast.closed or (self._opens_with_quotation(p) and self._opens_with_quotation(p - 1))
+
     # -- explicit cues ----------------------------------------------------------
 
     def _narration_around(self, k: int) -> list[tuple[str, int, int]]:
@@ -441,10 +493,12 @@ class Conversation:
         if not aliases:
             return None
         pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
-        name = "(?P<name>" + "|".join(pieces) + ")"
+        name = "(?:" + "|".join(pieces) + ")"
         # "Emma, ...", "..., Mr. Knightley.", "my dear Jane", "O Lizzy!"
         return re.compile(
-            r"(?:^|[,;!?.]\s+|\b(?:dear|dearest|my|oh|o)\s+)" + name + r"(?=\s*(?:[,!?.;]|$))",
+            r"(?:^" + name + r"(?=\s*[,!]\s*\S)"  # "Emma, ..."
+            r"|[,;]\s+" + name + r"(?=\s*(?:[,!?.;]|$))"  # "..., Mr. Knightley."
+            r"|\b(?:dear|dearest|oh|o)\s+" + name + r"(?=\s*(?:[,!?.;]|$)))",  # "my dear Jane!"
             re.IGNORECASE,
         )
 
@@ -456,11 +510,18 @@ class Conversation:
         found = set()
         for a, b in fragments or [(start, end)]:
             for m in self._vocative_pattern.finditer(self.text[a:b].strip()):
-                if m.group("name")[:1].isupper():
-                    key = self.cast.resolve(m.group("name"), a)
+                name = _VOCATIVE_LEAD.sub("", m.group(0))
+                if name[:1].isupper() and not self._is_apposition(a + (len(self.text[a:b]) - len(self.text[a:b].lstrip())) + m.end() - 1):
+                    key = self.cast.resolve(name, a)
                     if key is not None:
                         found.add(key)
         return frozenset(found)
+
+    def _is_apposition(self, char: int) -> bool:
+        """Whether the word at ``char`` is in apposition ("His boy, Joe,
+        shaved me"), not a vocative."""
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        return span is not None and len(span) > 0 and span[0].dep_ == "appos"
 
     # -- narration introducing a speaker ---------------------------------------
 
@@ -527,7 +588,7 @@ class Conversation:
         for k in known:
             if fits(k):
                 return k
-        for k in self._narration_mentions(self.paragraph_starts[max(0, p - 2)], at):
+        for k in self._narration_mentions(self.paragraph_starts[max(0, p - _PRONOUN_PARAGRAPHS)], at):
             if fits(k):
                 return k
         return next((k for k in known if self.cast.gender_fits(k, gender)), None)
@@ -563,6 +624,7 @@ class Conversation:
         results: list[Attribution] = []
         turns: list[tuple[int, str | None]] = []  # (paragraph, speaker key) of each paragraph with quotations
         speakers: dict[str, Speaker] = {}  # the latest Speaker reported for each key
+        records: list[tuple[int, list[int], str | None]] = []  # (paragraph, its quotations, the rule) per turn
         by_paragraph: dict[int, list[int]] = {}
         for k, p in enumerate(self.quote_paragraph):
             by_paragraph.setdefault(p, []).append(k)
@@ -580,6 +642,7 @@ class Conversation:
             prefer = [vocative_reply, alternate] + [s for _, s in reversed(turns_before)]
 
             local: dict[int, Attribution] = {}
+            required_gender = None  # of a pronoun cue that named no one we could find
             for m in members:
                 addressed = self.addressees(m)
                 local[m] = Attribution(None, None, None, addressed)
@@ -591,11 +654,13 @@ class Conversation:
                     if key:
                         local[m] = Attribution(key, speaker, "explicit", addressed)
                         speakers[key] = speaker
+                    else:
+                        required_gender = required_gender or mention_gender(source)
             cued = [a for a in local.values() if a.key is not None]
             paragraph_speaker, rule = (cued[0].key, "paragraph") if cued else (None, None)
             if paragraph_speaker is None:
                 paragraph_speaker, rule = self._implicit(p, members, prefer, vocative_reply, alternate, adjacent,
-                                                         local, turns_before, speakers)
+                                                         local, turns_before, speakers, required_gender)
             for m in members:
                 a = local[m]
                 if a.key is None and paragraph_speaker is not None and paragraph_speaker not in a.addressees:
@@ -604,16 +669,63 @@ class Conversation:
                 results.append(a)
             last = local[members[-1]].key or paragraph_speaker
             turns.append((p, last))
+            records.append((p, members, rule if not cued else "explicit"))
+        self._by_anchors(records, results, speakers)
         return results
 
-    def _implicit(self, p, members, prefer, vocative_reply, alternate, adjacent, local, turns_before, speakers):
+    def _by_anchors(self, records: list[tuple[int, list[int], str | None]], results: list[Attribution],
+                    speakers: dict[str, Speaker]) -> None:
+        """Second pass over each run of turns (adjacent paragraphs that open
+        with a quotation): a turn that only the turn-taking rules decided
+        takes its speaker from the nearest turn a cue decided, before or
+        after it: that speaker when they are an even number of turns apart,
+        else that speaker's partner in the run (the speaker of the nearest
+        other cued turn an odd number of turns from it)."""
+        runs: list[list[int]] = []
+        for i, (p, _, _) in enumerate(records):
+            if runs and records[runs[-1][-1]][0] == p - 1 and self._in_dialogue(p):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        first_of = {}
+        for i, (_, members, _) in enumerate(records):
+            first_of[i] = members[0]
+        for run in runs:
+            if len(run) < 3:
+                continue
+            anchors = [(j, results[first_of[i]].key) for j, i in enumerate(run)
+                       if records[i][2] == "explicit" and results[first_of[i]].key is not None]
+            if not anchors:
+                continue
+            for j, i in enumerate(run):
+                if records[i][2] not in ("turns", "continued"):
+                    continue
+                anchor_j, anchor_key = min(anchors, key=lambda a: (abs(a[0] - j), a[0] > j))
+                if (j - anchor_j) % 2 == 0:
+                    key = anchor_key
+                else:
+                    partners = [a for a in anchors if (a[0] - anchor_j) % 2 == 1 and a[1] != anchor_key]
+                    if not partners:
+                        continue
+                    key = min(partners, key=lambda a: abs(a[0] - j))[1]
+                for m in records[i][1]:
+                    a = results[m]
+                    if a.rule in ("turns", "continued") and key not in a.addressees:
+                        a.key = key
+                        a.speaker = self._reported(key, self.quotes[m][0], speakers)
+
+    def _implicit(self, p, members, prefer, vocative_reply, alternate, adjacent, local, turns_before, speakers, gender):
         """The speaker of a paragraph none of whose quotations has a cue, and
         the rule that gives it."""
         addressed = frozenset().union(*(local[m].addressees for m in members))
         previous = turns_before[-1][1] if turns_before else None
 
         def ok(key: str | None) -> bool:
-            return key is not None and key not in addressed and (key in self.cast.characters or key in speakers)
+            if key is None or key in addressed:
+                return False
+            if key in self.cast.characters:
+                return self.cast.gender_fits(key, gender)
+            return key in speakers
 
         if ok(vocative_reply):
             return vocative_reply, "vocative"
@@ -625,7 +737,7 @@ class Conversation:
                 key = self._narration_subject(a, b, last=last)
                 if ok(key):
                     return key, "narration"
-        if adjacent and self._opens_with_quotation(p) and self._opens_with_quotation(p - 1):
+        if adjacent and self._in_dialogue(p):
             if ok(alternate):
                 return alternate, "turns"
             other = next((s for s in prefer if ok(s) and s != previous), None)

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import shutil
 import warnings
 from bisect import bisect_left
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import orjson
 
 from benchmark.errors import InputError, InputErrors, UsageError
+from benchmark.files import atomic_open, fsync_folder
 
 # The marks are typography's; they are named here too for the modules that
 # have always imported them from benchmark.gold.
@@ -888,15 +890,12 @@ def document_line(doc: Document) -> str:
 
 
 def write_gold(documents: Iterable[Document], path: str | os.PathLike) -> None:
-    """Write documents as canonical JSON Lines, atomically."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    """Write documents as canonical JSON Lines, atomically (a replaced file
+    keeps its mode; see :mod:`benchmark.files`)."""
+    with atomic_open(path, "w", newline="\n") as fh:
         for doc in documents:
             fh.write(document_line(doc))
             fh.write("\n")
-    os.replace(tmp, target)
 
 
 def write_valid_gold(documents: list[Document], out: str | os.PathLike) -> ValidationReport:
@@ -920,7 +919,10 @@ def write_valid_gold(documents: list[Document], out: str | os.PathLike) -> Valid
             raise InputErrors(
                 [InputError(os.fspath(out), e.line, e.field, f"(generated) {e.problem}") for e in report.errors]
             )
+        if target.exists():  # an annotator's gold file keeps its mode
+            shutil.copymode(target, staging)
         os.replace(staging, target)
+        fsync_folder(target.parent)
     finally:
         if staging.exists():
             staging.unlink()

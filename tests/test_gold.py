@@ -345,3 +345,27 @@ def test_load_gold_and_score_say_it_once(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("'seeds/a.txt' not found") == 1
     assert "nor were the texts of 2 more documents" in result.stderr
+
+
+def test_writing_gold_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    import os
+    import stat
+
+    from benchmark.gold import write_gold, write_valid_gold
+
+    doc = load_gold(GOLD).documents[0]
+    doc.source = "pdnc:seed"  # no seed beside the copy
+    target = tmp_path / "g.jsonl"
+    write_gold([doc], target)
+    os.chmod(target, 0o640)
+    write_gold([doc], target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    os.chmod(target, 0o604)
+    write_valid_gold([doc], target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o604
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.jsonl"]  # no temporary file left
+    fresh = tmp_path / "new.jsonl"
+    write_valid_gold([doc], fresh)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask

@@ -365,9 +365,7 @@ def _first_overlaps(starts: list[int], index: int, end: int, limit: int) -> tupl
 # quote (mention); the rest are counted in one more warning.
 _NAMED_OVERLAPS = 3
 _QUOTE_TYPES = {t: t for t in QUOTE_TYPES}
-_OFFSET_TABLE_SIZE = 1 << 16  # offsets of longer texts are kept as they come
-
-
+_OFFSET_TABLE_SIZE = 1 << 16  # offsets up to this are shared int objects
 # Offsets of longer texts are kept as they come: indexing a range gives the
 # value itself, at the speed of a list.
 _AS_GIVEN = range(1 << 62)

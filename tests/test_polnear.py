@@ -15,7 +15,7 @@ import pytest
 
 from benchmark.annotation.polnear import labelled_by, read_polnear, write_gold_files
 from benchmark.cli import main
-from benchmark.errors import InputErrors
+from benchmark.errors import InputErrors, UsageError
 
 POLNEAR = Path(__file__).parent / "data" / "polnear"
 ALPHA = "nyt_2016-01-04_senate-passes-budget"
@@ -101,7 +101,8 @@ def test_labelled_by_pairs_files_with_the_longest_text_name():
 def test_each_annotator_gets_the_documents_they_labelled(tmp_path):
     folder = tmp_path / "annotators"
     result = read_polnear(POLNEAR, out=folder, split="all", annotator="each")
-    assert result.documents == []
+    with pytest.raises(UsageError, match="one gold file per annotator"):
+        result.documents  # noqa: B018 (no single list of documents)
     assert {Path(p).name: [d.doc_id for d in docs] for p, docs in result.files.items()} == {
         "a1f3.jsonl": [ALPHA, GAMMA, DELTA],
         "b2c4.jsonl": [ALPHA, BETA, DELTA],
@@ -143,3 +144,12 @@ def test_not_a_polnear_repository(tmp_path, capsys):
     code, _, err = run(capsys, "gold", "import", "polnear", tmp_path, "--split", "dev", "--out", tmp_path / "x.jsonl")
     assert code == 2
     assert f"{tmp_path / 'data' / 'dev' / 'attributions'}:0: path: missing" in err
+
+
+def test_the_import_command_writes_no_single_file_for_each(tmp_path, capsys):
+    """Until ``gold import`` writes AnnotatorImports.files, ``--annotator
+    each`` is refused there with nothing written (not an empty gold file)."""
+    out = tmp_path / "annotators"
+    code, _, err = run(capsys, "gold", "import", "polnear", POLNEAR, "--split", "test", "--annotator", "each", "--out", out)
+    assert code == 2 and "one gold file per annotator" in err
+    assert not out.exists()

@@ -46,12 +46,22 @@ FIRST, EACH = "first", "each"
 
 
 @dataclass
-class AnnotatorImports(ImportResult):
+class AnnotatorImports:
     """The result of ``--annotator each``: ``files`` maps each gold file to
-    write (``FOLDER/<annotator>.jsonl``) to its documents; ``documents`` is
-    empty."""
+    write (``FOLDER/<annotator>.jsonl``) to its documents, for
+    :func:`write_gold_files`; ``notes`` as in an ImportResult.  There is no
+    single list of documents: asking for one is a usage error, so that a
+    caller that writes one gold file writes nothing."""
 
+    notes: list[str] = field(default_factory=list)
     files: dict[str, list[Document]] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> list[Document]:
+        raise UsageError(
+            "--annotator each writes one gold file per annotator into the folder --out, "
+            "which needs a caller that writes AnnotatorImports.files (benchmark.annotation.polnear.write_gold_files)"
+        )
 
 
 def split_folder(root: Path, split: str) -> Path:
@@ -142,7 +152,7 @@ def _read_each(folders: list[Path], out_folder: Path, types: LabelTypes) -> Anno
     files = {os.fspath(out_folder / f"{annotator}.jsonl"): docs for annotator, docs in sorted(per_annotator.items())}
     counts = ", ".join(f"{annotator} {len(docs)}" for annotator, docs in sorted(per_annotator.items()))
     notes.append(f"polnear: documents per annotator: {counts}")
-    return AnnotatorImports([], notes, files)
+    return AnnotatorImports(notes, files)
 
 
 def _read_leaving_out_refused(

@@ -121,3 +121,33 @@ def test_model_names_are_ascii_and_the_message_says_so(scored_folder, cli, name)
     assert code == 2
     assert err == (f"error: invalid model name {name!r}: use 1 to 64 ASCII letters, digits, '.', '_' or '-', "
                    "starting with an ASCII letter or digit\n")
+
+
+def test_a_baselines_options_and_availability_come_from_its_register():
+    import baselines
+    from benchmark.options import Option
+
+    baselines.names()  # discover the real ones first
+    try:
+        @baselines.register("zz-test", options=(Option("--zz-size", "size", "how big", default="3"),
+                                                Option("--zz-url", "url", "where")), enabled_by="url",
+                            requires=("no_such_module_zz", "pip install zz"))
+        class ZZ:
+            needs_spacy = False
+
+            def __init__(self, size="3", url=None):
+                self.size, self.url = size, url
+
+        parser = build_parser("baselines")
+        baselines_parser = subparsers_of(parser)["baselines"]
+        assert "--zz-size ZZ_SIZE how big (default: 3)" in " ".join(baselines_parser.format_help().split())
+        args = parser.parse_args(["baselines", "--zz-size", "5"])
+        options = baselines.option_values("zz-test", vars(args))
+        assert options == {"size": "5", "url": None}
+        assert baselines.unavailable("zz-test", options) == "give --zz-url to run it"
+        assert baselines.unavailable("zz-test", {**options, "url": "http://x"}) == "no_such_module_zz is not installed: pip install zz"
+        assert baselines.get("zz-test", **options).size == "5"
+    finally:
+        baselines._REGISTRY.pop("zz-test", None)
+    assert baselines.unavailable("llm", baselines.option_values("llm", {})) == "give --llm-url to run it"
+    assert "zz-test" not in baselines.names()

@@ -36,11 +36,14 @@ import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from benchmark.contract import check_model_name
 from benchmark.errors import InputError, UsageError
 from benchmark.files import write_json_atomic, write_text_atomic
+
+if TYPE_CHECKING:  # the declared shape of a score result; scoring itself is not imported here
+    from benchmark.scoring import ScoreResult
 
 LEADERBOARD_FILE = "leaderboard.csv"
 RUNS_FOLDER = "runs"
@@ -184,7 +187,7 @@ def command_line(argv: Iterable[str] | None = None) -> list[str]:
 _REQUIRED_RESULT_KEYS = ("model", "track", "signature", "gold_sha256", "benchmark_version", "n_gold", "n_predicted", "micro", "macro")
 
 
-def _check_result(result: dict[str, Any]) -> None:
+def _check_result(result: ScoreResult) -> None:
     missing = [key for key in _REQUIRED_RESULT_KEYS if key not in result]
     if missing:
         raise ValueError(f"not a score result: missing {', '.join(missing)}")
@@ -196,7 +199,7 @@ def _check_result(result: dict[str, Any]) -> None:
 
 def record_run(
     results_dir: str | os.PathLike,
-    result: dict[str, Any],
+    result: ScoreResult,
     *,
     predictions_path: str | os.PathLike,
     argv: Iterable[str],
@@ -267,7 +270,7 @@ def load_record(results_dir: str | os.PathLike, row: dict[str, str]) -> dict[str
 # The leaderboard file
 
 
-def leaderboard_row(result: dict[str, Any], *, submitted_at: str, predictions_sha256: str, record: str) -> dict[str, str]:
+def leaderboard_row(result: ScoreResult, *, submitted_at: str, predictions_sha256: str, record: str) -> dict[str, str]:
     """The leaderboard row of a score result, every cell as written (before
     neutralisation); ``rank`` is filled in when the table is ranked."""
     micro, macro = result["micro"], result["macro"]

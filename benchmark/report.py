@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmark.contract import UNRESOLVED
 from benchmark.files import atomic_open, write_text_atomic
+
+if TYPE_CHECKING:  # the declared shape of a score result; scoring itself is not imported here
+    from benchmark.scoring import ScoreResult
 
 CHART_FILE = "per_speaker.png"
 ERRORS_FILE = "errors.md"
@@ -23,7 +26,7 @@ MAX_CHART_SPEAKERS = 40
 PRECISION_COLOR, RECALL_COLOR, UNRESOLVED_COLOR = "#4c72b0", "#dd8452", "#8c8c8c"
 
 
-def write_report(result: dict[str, Any], folder: str | os.PathLike) -> list[Path]:
+def write_report(result: ScoreResult, folder: str | os.PathLike) -> list[Path]:
     """Write the chart and the error list of ``result`` into ``folder``;
     return their paths."""
     out = Path(folder)
@@ -38,7 +41,7 @@ def _speaker_label(row: dict[str, Any]) -> str:
     return f"{row.get('name') or row['speaker']} ({row['gold']})"
 
 
-def speaker_chart(result: dict[str, Any]):
+def speaker_chart(result: ScoreResult):
     """A matplotlib ``Figure`` (Agg canvas): horizontal bars of precision and
     recall for each gold speaker, most quoted first, labelled with the
     speaker's name and gold quote count; a value of 0 is drawn as a marker
@@ -95,7 +98,7 @@ def _save_png(figure, path: str | os.PathLike) -> None:
         figure.savefig(fh, format="png", metadata={"Software": "quotebench"})
 
 
-def write_speaker_chart(result: dict[str, Any], path: str | os.PathLike) -> None:
+def write_speaker_chart(result: ScoreResult, path: str | os.PathLike) -> None:
     _save_png(speaker_chart(result), path)
 
 
@@ -112,7 +115,7 @@ def markdown_cell(value: Any) -> str:
     return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
-def format_errors(result: dict[str, Any]) -> str:
+def format_errors(result: ScoreResult) -> str:
     """The Markdown error list: a summary, then one row per gold quote in gold
     order with the gold speaker, the predicted speaker (as the model wrote it,
     and the entity it resolved to) and whether it was right; in the

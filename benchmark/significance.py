@@ -24,12 +24,15 @@ that the gold set cannot tell the two models apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from benchmark.errors import UsageError
 from benchmark.wording import counted
+
+if TYPE_CHECKING:  # the declared shape of a score result; scoring itself is not imported here
+    from benchmark.scoring import ScoreResult
 
 ALPHA = 0.05
 # Weight matrices are built in slices of at most this many cells.
@@ -41,7 +44,7 @@ def _micro_f1(tp: np.ndarray, predicted: np.ndarray, gold: np.ndarray) -> np.nda
     return np.divide(2.0 * tp, denominator, out=np.zeros(np.broadcast(tp, denominator).shape), where=denominator > 0)
 
 
-def _paired_units(result_a: dict[str, Any], result_b: dict[str, Any]) -> tuple[list[Any], np.ndarray, np.ndarray]:
+def _paired_units(result_a: ScoreResult, result_b: ScoreResult) -> tuple[list[Any], np.ndarray, np.ndarray]:
     """The shared units in one order, and each run's (tp, predicted, gold)
     counts as arrays of shape (3, n_units); refuses runs that cannot be paired."""
     name_a, name_b = result_a["model"], result_b["model"]
@@ -98,7 +101,7 @@ def _randomisation_differences(counts_a: np.ndarray, counts_b: np.ndarray, n_res
     return differences
 
 
-def compare(result_a: dict[str, Any], result_b: dict[str, Any], *, n_resamples: int = 10_000, seed: int = 0) -> dict[str, Any]:
+def compare(result_a: ScoreResult, result_b: ScoreResult, *, n_resamples: int = 10_000, seed: int = 0) -> dict[str, Any]:
     """Paired comparison of two score results of the same signature.
 
     Returns the models' micro F1, ``difference`` = F1(A) - F1(B), its 95%

@@ -98,7 +98,9 @@ def synthetic_gold(folder: Path) -> Path:
     a quote nested in another; quote ids out of text order; a quote without
     speaker; a quote whose speaker has no speaker_mention; per-quote
     attributes (and an empty attributes object); a direct quote across a line
-    break; astral characters (UTF-16 offsets in Label Studio)."""
+    break; astral characters (UTF-16 offsets in Label Studio); direct quotes
+    that the validator accepts by its other conventions (a span that holds
+    its quotation marks, an indented block quote without marks)."""
     t1 = (
         "Maria Lopez \U0001F642 met Leonid Volkov in Brussels. "
         "\u201cThe Kremlin says 85% back Putin, but we doubt it,\u201d Volkov said. "
@@ -139,10 +141,19 @@ def synthetic_gold(folder: Path) -> Path:
             Quote("q02", *_ends(at(t2, "the plan \u2018reckless\u2019 and unfair")), "mixed", "doc2:the_agency:0", at(t2, "It"), at(t2, "called")),
         ],
     )
-    for doc in (doc1, doc2):
+    t3 = "The mayor spoke: \u201cWe are not done.\u201d\n\n    We will build the bridge and the road.\n"
+    mayor = Entity("doc3:the_mayor:0", "The mayor", "person", [], [at(t3, "The mayor")])
+    doc3 = Document(
+        "doc3", "doc3.txt", t3, [mayor],
+        [
+            Quote("q01", *_ends(at(t3, "\u201cWe are not done.\u201d")), "direct", mayor.id, at(t3, "The mayor"), at(t3, "spoke")),
+            Quote("q02", *_ends(at(t3, "We will build the bridge and the road.")), "direct", mayor.id, None, None),
+        ],
+    )
+    for doc in (doc1, doc2, doc3):
         (folder / doc.source).write_text(doc.text, encoding="utf-8", newline="")
     path = folder / "synthetic.jsonl"
-    write_gold([doc1, doc2], path)
+    write_gold([doc1, doc2, doc3], path)
     assert load_gold(path).documents[0].quotes[2].fragments is not None
     return path
 

@@ -337,15 +337,25 @@ def join_fragments(text: str, spans: list[Span]) -> list[Span]:
     return joined
 
 
-def classify_quote(text: str, spans: list[Span], annotated: str | None = None) -> tuple[str, list[Span], str | None]:
+def classify_quote(
+    text: str, spans: list[Span], annotated: str | None = None, *, exported: bool = False
+) -> tuple[str, list[Span], str | None]:
     """The quote's type, its fragments, and a note when an annotated
     ``direct`` had to be changed.  ``spans`` must be non-empty.  A fragment
     that marks already enclose as GUIDELINES have it
     (:func:`benchmark.typography.enclosed`: a mark just before, a mark just
     after or after joining punctuation) is kept as it is, so
     that exported gold comes back unchanged; others are shrunk to what the
-    marks enclose (:func:`enclosed`)."""
+    marks enclose (:func:`enclosed`).  ``exported``: the quote comes from
+    this project's own export (it carried its id), so its annotated type
+    and spans are the gold's: kept as they are when the gold validator
+    accepts them (a direct quote may then also hold its marks or be an
+    indented block, :func:`benchmark.typography.direct_quote_problem`)."""
     fragments = join_fragments(text, spans)
+    if exported and annotated in ("indirect", "mixed"):
+        return annotated, fragments, None
+    if exported and annotated == "direct" and typography.direct_quote_problem(text, [(f.start, f.end) for f in fragments]) is None:
+        return "direct", fragments, None
     inner: list[Span | None] = []
     trimmed: list[Span] = []
     for frag in fragments:
@@ -679,7 +689,7 @@ def build_document(item: AnnotatedText, notes: list[str]) -> Document:
         if not spans:
             notes.append(f"{att.origin}: quote with only white space ignored")
             continue
-        qtype, fragments, note = classify_quote(text, spans, att.quote_type)
+        qtype, fragments, note = classify_quote(text, spans, att.quote_type, exported=att.carried is not None)
         if note:
             notes.append(f"{att.origin}: {note}")
         speaker = mention_of(att.speaker_key) if att.speaker_key else None

@@ -400,31 +400,39 @@ def _fmt(value: float | None) -> str:
 
 def format_agreement(result: dict[str, Any], *, max_documents: int = 20) -> str:
     """The figures as a few plain-text tables."""
+    from benchmark.wording import counted
+
     names = ", ".join(a["name"] for a in result["annotators"])
     t = result["type_agreement"]
     lines = [
-        f"{len(result['annotators'])} annotations ({names}); {result['n_documents']} shared documents, "
-        f"{result['n_tokens']} tokens; {result['n_documents_left_out']} documents in only one annotation left out",
+        f"{counted(len(result['annotators']), 'annotation')} ({names}); {counted(result['n_documents'], 'shared document')}, "
+        f"{counted(result['n_tokens'], 'token')}; {counted(result['n_documents_left_out'], 'document')} "
+        "in only one annotation left out",
         "",
-        f"token alpha (Krippendorff, nominal, 4 labels)  {_fmt(result['token_alpha'])}",
-        f"quote F1 (mean over pairs)                     {_fmt(result['quote_f1'])}",
-        f"attribution agreement agr (mean, ordered pairs) {_fmt(result['attribution_agreement'])}",
-        f"speaker agreement on paired quotes             {_fmt(result['speaker_agreement'])}",
-        f"cue agreement on paired quotes                 {_fmt(result['cue_agreement'])}",
-        f"type agreement ({t['measure'].replace('_', ' ')}){' ' * max(0, 31 - len(t['measure']))}{_fmt(t['value'])}",
-        "",
-        "per pair        a              b       quotes  paired  quote_f1  speaker   cue     type_k  token_a",
     ]
+    overall = [
+        ("token alpha (Krippendorff, nominal, 4 labels)", result["token_alpha"]),
+        ("quote F1 (mean over pairs)", result["quote_f1"]),
+        ("attribution agreement agr (mean over ordered pairs)", result["attribution_agreement"]),
+        ("speaker agreement on paired quotes", result["speaker_agreement"]),
+        ("cue agreement on paired quotes", result["cue_agreement"]),
+        (f"type agreement ({t['measure'].replace('_', ' ')})", t["value"]),
+    ]
+    width = max(len(label) for label, _ in overall)
+    lines += [f"{label:<{width}}  {_fmt(value)}" for label, value in overall]
+    names_width = max([len(p[k]) for p in result["per_pair"] for k in ("a", "b")] + [1])
+    columns = ("quote_f1", "speaker", "cue", "type_k", "token_a")
+    lines += ["", "per pair", f"  {'a':<{names_width}} {'b':<{names_width}} {'quotes':>11} {'paired':>6} " + " ".join(f"{c:>8}" for c in columns)]
     for p in result["per_pair"]:
+        figures = (p["quote_f1"], p["speaker_agreement"], p["cue_agreement"], p["type_kappa"], p["token_alpha"])
         lines.append(
-            f"  {p['a'][:14]:>14} {p['b'][:14]:>14}  {p['quotes_a']:>4}/{p['quotes_b']:<4} {p['paired']:>5}  "
-            f"{_fmt(p['quote_f1'])}  {_fmt(p['speaker_agreement'])} {_fmt(p['cue_agreement'])} {_fmt(p['type_kappa'])} {_fmt(p['token_alpha'])}"
+            f"  {p['a']:<{names_width}} {p['b']:<{names_width}} {p['quotes_a']:>5}/{p['quotes_b']:<5} {p['paired']:>6} "
+            + " ".join(f"{_fmt(v):>8}" for v in figures)
         )
     docs = result["per_document"]
-    lines += ["", f"per document, least agreement first{f' (first {max_documents} of {len(docs)})' if len(docs) > max_documents else ''}",
-              "  token_a  quote_f1  speaker   cue    doc_id"]
+    shown = f" (the first {max_documents} of {len(docs)})" if len(docs) > max_documents else ""
+    lines += ["", f"per document, least agreement first{shown}", "  " + " ".join(f"{c:>8}" for c in ("token_a", "quote_f1", "speaker", "cue")) + "  doc_id"]
     for row in docs[:max_documents]:
-        lines.append(
-            f"  {_fmt(row['token_alpha'])}  {_fmt(row['quote_f1'])}  {_fmt(row['speaker_agreement'])} {_fmt(row['cue_agreement'])}  {row['doc_id']}"
-        )
+        figures = (row["token_alpha"], row["quote_f1"], row["speaker_agreement"], row["cue_agreement"])
+        lines.append("  " + " ".join(f"{_fmt(v):>8}" for v in figures) + f"  {row['doc_id']}")
     return "\n".join(lines)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ from benchmark.errors import UsageError
 from benchmark.gold import Document, Entity, GoldSet, Quote, Span, load_gold, write_gold
 from benchmark.models import ModelInput, TrainableModel
 from benchmark.runner import assign_folds, fold_units, parse_documents, run_model, run_models, write_predictions
+from support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "data" / "dev_news.jsonl"
@@ -106,11 +105,8 @@ def test_a_model_sees_quote_spans_but_never_speakers(tmp_path):
     assert model.seen[-1].quotes is None
 
 
-def test_parsed_docs_are_shared_not_reparsed(tmp_path):
-    from benchmark.models import load_pipeline
-
+def test_parsed_docs_are_shared_not_reparsed(tmp_path, nlp):
     gold = make_gold(tmp_path, [1, 1])
-    nlp = load_pipeline()
     docs = list(nlp.pipe([d.text for d in gold.documents]))
 
     class NeedsSpacy(Echo):
@@ -124,10 +120,7 @@ def test_parsed_docs_are_shared_not_reparsed(tmp_path):
     assert [item.doc.text for item in model.seen] == [d.text for d in gold.documents]
 
 
-def test_documents_parse_in_two_processes_exactly_as_in_one():
-    from benchmark.models import load_pipeline
-
-    nlp = load_pipeline()
+def test_documents_parse_in_two_processes_exactly_as_in_one(nlp):
     texts = [f"Story {i}\nThe mayor said taxes would rise. “We will fight,” said Ana Ruiz." for i in range(40)]
 
     def parses(docs):
@@ -285,10 +278,6 @@ def test_baselines_command_runs_scores_records_and_reproduces(tmp_path, capsys):
     assert (results / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
 def test_unknown_baseline_is_a_usage_error_and_writes_nothing(tmp_path):
     proc = run_cli("baselines", "--only", "random,nosuch", "--gold", str(DEV), "--results", str(tmp_path / "r"), cwd=ROOT)
     assert proc.returncode == 2
@@ -437,7 +426,7 @@ def split_dev(tmp_path: Path, n_train: int) -> tuple[Path, Path]:
     return train, test
 
 
-def test_baselines_train_on_train_and_score_on_test(tmp_path, capsys):
+def test_baselines_train_on_train_and_score_on_test(tmp_path, capsys, nlp):
     import hashlib
     import warnings
 
@@ -459,7 +448,6 @@ def test_baselines_train_on_train_and_score_on_test(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train, test = load_gold(train_path), load_gold(test_path)
-    nlp = __import__("benchmark.models", fromlist=["load_pipeline"]).load_pipeline()
     train_docs = parse_documents(nlp, [d.text for d in train.documents], progress=False)
     test_docs = parse_documents(nlp, [d.text for d in test.documents], progress=False)
     learned = baselines.get("learned")

@@ -17,7 +17,7 @@ import pytest
 from benchmark.cli import main
 from benchmark.leaderboard import LEADERBOARD_FILE, read_leaderboard
 from benchmark.site import build_site
-from benchmark.site.build import page_cuts, quote_outcome, safe_names
+from benchmark.site.build import breakdown_table, page_cuts, quote_outcome, safe_names
 
 sys.path.insert(0, str(Path(__file__).parent))
 from support.browser import Browser, find_chromium  # noqa: E402
@@ -152,6 +152,17 @@ def test_page_cuts_at_breaks_outside_quotes():
     assert page_cuts("a" * 30 + "\n" + "b" * 5, [], target=10) == [0, 31, 36]
     assert page_cuts("x" * 50, [], target=10) == [0, 50]
     assert page_cuts("short", [], target=10) == [0, 5]
+
+
+def test_breakdown_tables_of_both_shapes():
+    by_type = breakdown_table("t", {"direct": {"recall": 0.5, "tp": 1, "gold": 2}})
+    assert re.search(r'<td data-value="direct">direct</td><td class="num" data-value="0.5">0.5000</td>'
+                     r'<td class="num" data-value="1">1</td><td class="num" data-value="2">2</td>', by_type)
+    by_attribute = breakdown_table("t", [{"value": "Implicit", "precision": 1.0, "recall": 0.25, "tp": 1, "gold": 4},
+                                         {"value": "Explicit", "precision": 0.0, "recall": 0.0, "tp": 0, "gold": 3}])
+    assert re.findall(r'<td data-value="(\w+)">', by_attribute) == ["Implicit", "Explicit"]
+    assert "<button type=\"button\">value</button>" in by_attribute and "value</button></th><th" in by_attribute
+    assert ">0.2500<" in by_attribute and by_attribute.count("<tr><td") == 2
 
 
 def test_safe_names():

@@ -299,20 +299,23 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _generic_breakdown(title: str, breakdown: dict[str, Any]) -> str:
-    """A table per key of a mapping value -> figures (``recall_by_type``,
-    each attribute of ``by_attribute``), whatever figures it holds."""
+def breakdown_table(title: str, breakdown: dict[str, Any] | list[dict[str, Any]]) -> str:
+    """A table of figures per value: ``recall_by_type`` (a mapping value ->
+    figures) or one attribute of ``by_attribute`` (a list of rows, each with
+    its ``value``), whatever numbers the figures hold."""
+    if isinstance(breakdown, dict):
+        items = [(value, figures) for value, figures in breakdown.items() if isinstance(figures, dict)]
+    else:
+        items = [(row.get("value"), row) for row in breakdown if isinstance(row, dict)]
     keys: list[str] = []
-    for figures in breakdown.values():
-        if isinstance(figures, dict):
-            keys += [k for k in figures if k not in keys and isinstance(figures[k], (int, float)) and not isinstance(figures[k], bool)]
+    for _, figures in items:
+        keys += [
+            k for k, v in figures.items()
+            if k not in keys and k != "value" and isinstance(v, (int, float)) and not isinstance(v, bool)
+        ]
     rows = []
-    for value, figures in breakdown.items():
-        if not isinstance(figures, dict):
-            continue
-        cells = "".join(
-            num_cell(figures.get(k), 0 if isinstance(figures.get(k), int) else 4) for k in keys
-        )
+    for value, figures in items:
+        cells = "".join(num_cell(figures.get(k), 0 if isinstance(figures.get(k), int) else 4) for k in keys)
         rows.append(f'<tr><td data-value="{esc(value)}">{esc(value)}</td>{cells}</tr>\n')
     columns = [("value", "text")] + [(esc(k.replace("_", " ")), "num") for k in keys]
     return table(columns, rows, caption=esc(title))
@@ -359,14 +362,14 @@ def _run_page(row, record, *, root: str, doc_links: dict[str, str] | None, outco
     ))
     if result.get("recall_by_type"):
         body.append("<h2>Recall by quote type</h2>")
-        body.append(_generic_breakdown(f"gold set: {plural(result['n_gold'], 'quote')}", result["recall_by_type"]))
+        body.append(breakdown_table(f"gold set: {plural(result['n_gold'], 'quote')}", result["recall_by_type"]))
     by_attribute = result.get("by_attribute")
     if isinstance(by_attribute, dict) and by_attribute:
-        body.append("<h2>Recall by attribute</h2>")
+        body.append("<h2>Precision and recall by attribute</h2>")
         for attribute, breakdown in by_attribute.items():
-            if isinstance(breakdown, dict):
+            if isinstance(breakdown, (dict, list)):
                 body.append(f"<h3>{esc(attribute)}</h3>")
-                body.append(_generic_breakdown(f"by {attribute}; gold set: {plural(result['n_gold'], 'quote')}", breakdown))
+                body.append(breakdown_table(f"by {attribute}; gold set: {plural(result['n_gold'], 'quote')}", breakdown))
 
     body.append("<h2>Documents</h2>")
     columns = [("document", "text"), ("quotes", "num")] + [(OUTCOME_LABELS[o], "num") for o in OUTCOMES]

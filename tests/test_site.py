@@ -212,9 +212,11 @@ def test_index_lists_every_leaderboard_row(built):
 
 
 def test_site_command_and_missing_leaderboard(tmp_path, built, capsys):
+    (tmp_path / ".site-left-by-a-killed-build" / "runs").mkdir(parents=True)
     assert main(["site", "--gold", str(built["gold"]), "--results", str(tmp_path)]) == 0
     assert f"site: {tmp_path / 'site' / 'index.html'}" in capsys.readouterr().out
     assert "No runs recorded yet" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.lock"]
 
 
 def test_run_scored_on_another_gold_has_no_document_views(tmp_path, built):
@@ -408,3 +410,14 @@ def test_a_novel_opens_one_page_at_a_time(browser, tmp_path):
     assert browser.evaluate("document.getElementById('page-select').value") == str(last_quote_page)
     print(f"novel view opened and jumped in {time.monotonic() - started:.2f} s")
     no_problems(browser, site)
+
+
+@needs_browser
+def test_compare_page_in_browser(browser, built):
+    out = built["root"] / "compare-browser.html"
+    assert main(["compare", "hand-e2e", "hand-e2e", "--gold", str(built["gold"]), "--results", str(built["results"]),
+                 "--resamples", "50", "--html", str(out)]) == 0
+    fresh(browser, out)
+    assert browser.evaluate("document.querySelectorAll('tr[data-quote-id]').length") == 0  # a run never differs from itself
+    assert "0 of 5 gold quotes" in browser.evaluate("document.querySelector('caption').textContent")
+    assert browser.problems() == [] and browser.requested_urls() == [out.resolve().as_uri()]

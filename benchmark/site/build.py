@@ -547,6 +547,9 @@ def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
     results.mkdir(parents=True, exist_ok=True)
     site = results / SITE_FOLDER
     with FileLock(str(results / LOCK_FILE)):
+        # under the lock, a staging folder can only be left over by a build that was killed
+        for leftover in results.glob(".site-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".site-", dir=results))
         old = None
         try:

@@ -394,17 +394,23 @@ def run_models(
     kept: dict[tuple[str, str], list[ModelInput | None]] = {
         (_name(m), t): [None] * len(gold.documents) for m in cross_validated for t in tracks
     }
-    for index, doc in _documents(gold.documents, needs_spacy, nlp=nlp, docs=docs, cache=cache, n_process=n_process, progress=progress):
-        document = gold.documents[index]
-        items = {t: model_input(document, t, doc) for t in tracks}
-        for model in streamed:
-            for track in tracks:
-                item = items[track] if getattr(model, "needs_spacy", False) else _without_doc(items[track])
-                by_document[(_name(model), track)][index] = _predict(model, item, document, track)
-        for model in cross_validated:
-            for track in tracks:
-                kept[(_name(model), track)][index] = _kept_input(model, items[track], document)
-        del doc, items  # the Doc goes now: nothing above keeps it, unless a model without featurize must
+
+    def keep(index: int, rows: dict, inputs: dict) -> None:
+        for key, value in rows.items():
+            by_document[key][index] = value
+        for key, value in inputs.items():
+            kept[key][index] = value
+
+    remaining = list(range(len(gold.documents)))
+    if needs_spacy and docs is None and cache is not None and all(
+        callable(getattr(m, "featurize", None)) for m in cross_validated if getattr(m, "needs_spacy", False)
+    ):
+        done = _predict_cached_in_processes(gold.documents, tracks, streamed, cross_validated, cache, n_process, progress, keep)
+        remaining = [i for i in remaining if i not in done]
+    for index, doc in _documents(gold.documents, needs_spacy, nlp=nlp, docs=docs, cache=cache, n_process=n_process,
+                                 progress=progress, indices=remaining):
+        keep(index, *_on_document(gold.documents[index], doc, tracks, streamed, cross_validated))
+        del doc  # the Doc goes now: nothing above keeps it, unless a model without featurize must
 
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for key, rows in by_document.items():
@@ -415,13 +421,81 @@ def run_models(
     return {(_name(m), t): results[(_name(m), t)] for m in models for t in tracks}
 
 
-def _documents(documents: Sequence[Document], needs_spacy: bool, *, nlp, docs, cache, n_process, progress) -> Iterator[tuple[int, Any]]:
-    """``(index, Doc or None)`` for every document, Docs parsed or given."""
+def _on_document(document: Document, doc: "Doc | None", tracks, streamed, cross_validated) -> tuple[dict, dict]:
+    """Every streamed model's rows on one document, and what each
+    cross-validated model keeps of it, keyed by (model name, track)."""
+    items = {t: model_input(document, t, doc) for t in tracks}
+    rows, inputs = {}, {}
+    for model in streamed:
+        for track in tracks:
+            item = items[track] if getattr(model, "needs_spacy", False) else _without_doc(items[track])
+            rows[(_name(model), track)] = _predict(model, item, document, track)
+    for model in cross_validated:
+        for track in tracks:
+            inputs[(_name(model), track)] = _kept_input(model, items[track], document)
+    return rows, inputs
+
+
+def _documents(documents: Sequence[Document], needs_spacy: bool, *, nlp, docs, cache, n_process, progress,
+               indices: Sequence[int] | None = None) -> Iterator[tuple[int, Any]]:
+    """``(index, Doc or None)`` for the documents of ``indices`` (default
+    all), Docs parsed or given."""
+    indices = list(range(len(documents))) if indices is None else list(indices)
     if not needs_spacy:
-        return ((i, None) for i in range(len(documents)))
+        return ((i, None) for i in indices)
     if docs is not None:
-        return enumerate(docs)
-    return parsed_documents(nlp, [d.text for d in documents], cache=cache, n_process=n_process, progress=progress)
+        return ((i, docs[i]) for i in indices)
+    parsed = parsed_documents(nlp, [documents[i].text for i in indices], cache=cache, n_process=n_process, progress=progress)
+    return ((indices[k], doc) for k, doc in parsed)
+
+
+# What the processes that read the cache and predict inherit (by fork).
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _predict_cached_in_processes(documents, tracks, streamed, cross_validated, cache, n_process, progress, keep) -> set[int]:
+    """Read the cached documents and run the models on them in one process
+    per core, the largest documents first (each process takes the next
+    document when it is done: the work is shared by characters); return the
+    indices done.  Only where ``fork`` exists, and only when there are at
+    least :data:`PARALLEL_FROM_CHARS` cached characters: else the documents
+    are read in this process, as they stream."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return set()
+    cached = [i for i, d in enumerate(documents) if cache.path(d.text).exists()]
+    n_chars = sum(len(documents[i].text) for i in cached)
+    processes = min(n_process or processes_for(n_chars), len(cached))
+    if processes < 2:
+        return set()
+    from tqdm import tqdm
+
+    _WORKER_STATE.update(documents=documents, tracks=tracks, streamed=streamed, cross_validated=cross_validated, cache=cache)
+    done: set[int] = set()
+    order = sorted(cached, key=lambda i: -len(documents[i].text))
+    try:
+        with tqdm(total=n_chars, desc="cached parses", unit="char", unit_scale=True, file=sys.stderr, disable=not progress,
+                  leave=False) as bar, multiprocessing.get_context("fork").Pool(processes) as pool:
+            for index, rows, inputs in pool.imap_unordered(_predict_cached, order, chunksize=1):
+                bar.update(len(documents[index].text))
+                if rows is None:
+                    continue  # not trusted: looked up again, and parsed, with the rest
+                cache.hits += 1
+                keep(index, rows, inputs)
+                done.add(index)
+    finally:
+        _WORKER_STATE.clear()
+    return done
+
+
+def _predict_cached(index: int) -> tuple[int, dict | None, dict | None]:
+    state = _WORKER_STATE
+    document = state["documents"][index]
+    doc = state["cache"].get(document.text)
+    if doc is None:
+        return index, None, None
+    return (index, *_on_document(document, doc, state["tracks"], state["streamed"], state["cross_validated"]))
 
 
 def _without_doc(item: ModelInput) -> ModelInput:

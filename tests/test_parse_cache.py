@@ -127,3 +127,19 @@ def test_no_cache_reads_and_writes_none(tmp_path, capsys):
     record = next((results / "runs").rglob("record.json"))
     assert json.loads(record.read_text())["result"]["model"] == "speech-verb"
     capsys.readouterr()
+
+
+def test_cached_documents_predicted_in_two_processes_give_the_same_rows(nlp, tmp_path):
+    from benchmark.runner import run_models
+
+    gold = load_gold(DEV)
+    models = [baselines.get("speech-verb"), baselines.get("random")]
+    tracks = ["attribution", "end-to-end"]
+    fresh = run_models(models, gold, tracks, nlp=nlp, progress=False)
+    cache = ParseCache(tmp_path, nlp)
+    parse_documents(nlp, [d.text for d in gold.documents], cache=cache, progress=False)
+    # one entry damaged: that document is parsed again, the others read in two processes
+    cache.path(gold.documents[3].text).write_bytes(b"damaged")
+    warm = ParseCache(tmp_path, nlp)
+    assert run_models(models, gold, tracks, nlp=nlp, cache=warm, n_process=2, progress=False) == fresh
+    assert warm.hits == len({d.text for d in gold.documents}) - 1 and warm.refused == 1

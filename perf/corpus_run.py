@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -209,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chars", type=int, default=150_000, help="synthetic corpus: characters a document (default: 150,000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pipeline", default=None, help="spaCy pipeline (default: as quotebench baselines)")
+    parser.add_argument("--max-chars", type=int, default=None,
+                        help="use only the first documents of the gold file, up to this many characters (a sample, when the whole takes too long)")
     parser.add_argument("--keep", default=None, metavar="DIR", help="keep the results and cache here (default: a temporary folder)")
     args = parser.parse_args(argv)
 
@@ -226,9 +227,16 @@ def main(argv: list[str] | None = None) -> int:
             gold = work / "synthetic.jsonl"
             synthetic_gold(gold, args.documents, args.chars, args.seed)
             corpus = f"synthetic corpus: {args.documents} documents of about {args.chars:,} characters (seed {args.seed})"
-        texts = [json.loads(line)["text"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-        n_chars = sum(len(t) for t in texts)
-        del texts
+        lines = [line for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+        sizes = [len(json.loads(line)["text"]) for line in lines]
+        if args.max_chars is not None:
+            n = next((k for k in range(1, len(sizes) + 1) if sum(sizes[:k]) > args.max_chars), len(sizes) + 1) - 1
+            lines, sizes = lines[:max(n, 1)], sizes[:max(n, 1)]
+            gold = work / "sample.jsonl"
+            gold.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            corpus += f", its first {len(lines)} documents"
+        n_chars = sum(sizes)
+        del lines
 
         results, cache = work / "results", work / "cache"
         for folder in (results, cache):

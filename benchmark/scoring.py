@@ -73,6 +73,18 @@ The whole rule, in the order it is applied:
    predictions / all prediction rows, recall = paired gold quotes / all gold
    quotes.  **Recall by type**: tp / gold quotes with a speaker, per gold
    quote type (end-to-end also gives detection recall per type).
+   **By attribute** (``by``, ``score --by NAME``), per value v of the gold
+   quotes' ``attributes[NAME]``: a quote counts under each element of a
+   list value, under the value itself otherwise (strings as written, other
+   JSON values as JSON text), and under ``(none)`` when it lacks the
+   attribute or it is null or an empty list.  ``tp``: gold quotes with v
+   credited to their speaker; ``gold``: gold quotes with v that have a
+   speaker; ``predicted``: predictions that do not abstain and are paired
+   with a gold quote with v; recall = tp / gold, precision = tp /
+   predicted, F1 = 2 tp / (predicted + gold).  An unmatched prediction has
+   no value and is in no value's precision, so the per-value precisions are
+   not the micro precision split up (in the attribution track every
+   prediction is paired, and they are).
 
 4. **Uncertainty.**  A 95% percentile bootstrap interval for micro P/R/F1.
    The resampling units are documents when the gold set has several, gold
@@ -88,29 +100,144 @@ The whole rule, in the order it is applied:
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import chain, count, repeat
-from operator import attrgetter, is_not
-from typing import Any
+from typing import Any, Sequence, TypedDict
 
 import numpy as np
 
 from benchmark import __version__
+from benchmark.contract import MATCH_MODES, SPEAKER_MODES, TRACKS, UNRESOLVED
 from benchmark.errors import UsageError
 from benchmark.gold import QUOTE_MARKS, QUOTE_TYPES, GoldSet
+from benchmark.gold_cache import GoldColumns
 from benchmark.names import normalize_name
-from benchmark.submission import TRACKS, Predictions, quote_positions
+from benchmark.submission import Predictions
 
-MATCH_MODES = ("overlap", "exact")
-SPEAKER_MODES = ("entity", "mention", "name")
-UNRESOLVED = "<unresolved>"
+__all__ = ["MATCH_MODES", "SPEAKER_MODES", "UNRESOLVED", "NO_VALUE", "ScoreResult", "score", "signature", "format_result"]
+
 CI_LEVEL = 0.95
+NO_VALUE = "(none)"
+"""The value under which ``--by`` counts a quote that lacks the attribute."""
 
-_DOC_ID, _TEXT, _ENTITIES, _QUOTES = attrgetter("doc_id"), attrgetter("text"), attrgetter("entities"), attrgetter("quotes")
-_ID, _NAME, _MENTIONS, _START, _END = attrgetter("id"), attrgetter("name"), attrgetter("mentions"), attrgetter("start"), attrgetter("end")
-_SPEAKER, _TYPE, _SPEAKER_MENTION, _FRAGMENTS = attrgetter("speaker"), attrgetter("type"), attrgetter("speaker_mention"), attrgetter("fragments")
+
+# --------------------------------------------------------------------------
+# The result, as declared types (what the leaderboard, the report and
+# ``compare`` read)
+
+
+class Figures(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+
+
+class CountedFigures(Figures):
+    tp: int
+    predicted: int  # predictions that do not abstain
+    gold: int  # gold quotes with a speaker
+
+
+class SpeakerRow(CountedFigures):
+    speaker: str  # gold entity id, or UNRESOLVED
+    name: str
+
+
+class Interval(TypedDict):
+    level: float
+    n_bootstrap: int
+    seed: int
+    unit: str  # "document" or "quote"
+    precision: list[float] | None  # [low, high]; None when n_bootstrap is 0
+    recall: list[float] | None
+    f1: list[float] | None
+
+
+class Detection(Figures):
+    matched: int
+    predicted: int  # all prediction rows
+    gold: int  # all gold quotes
+
+
+class TypeRecall(TypedDict, total=False):
+    recall: float
+    tp: int
+    gold: int
+    detection_recall: float  # end-to-end only, as the next two
+    detected: int
+    n_quotes: int
+
+
+class AttributeRow(CountedFigures):
+    value: str
+    n_quotes: int  # gold quotes with this value, with a speaker or not
+
+
+class Unit(TypedDict):
+    unit: str  # a doc_id, or a quote_id when the gold set has one document
+    tp: int
+    predicted: int
+    gold: int
+
+
+class Settings(TypedDict):
+    match: str | None  # end-to-end only
+    min_overlap: float | None  # end-to-end with match "overlap" only
+    speaker_match: str
+    n_bootstrap: int
+    seed: int
+
+
+class QuoteOutcome(TypedDict, total=False):
+    doc_id: str
+    quote_id: str
+    type: str
+    gold_speaker: str | None
+    predicted_speaker: str | None
+    resolved_speaker: str | None
+    matched: bool
+    correct: bool
+    predicted_start: int | None  # end-to-end only, as predicted_end
+    predicted_end: int | None
+
+
+class UnmatchedPrediction(TypedDict):
+    doc_id: str
+    start: int
+    end: int
+    speaker: str | None
+    resolved_speaker: str | None
+    line: int
+
+
+class ScoreResult(TypedDict):
+    """What :func:`score` returns (and ``score --json`` writes)."""
+
+    model: str
+    track: str
+    signature: str
+    gold_sha256: str
+    benchmark_version: str
+    settings: Settings
+    n_documents: int
+    n_gold: int
+    n_gold_with_speaker: int
+    n_predicted: int
+    n_abstained: int
+    micro: CountedFigures
+    macro: Figures
+    per_speaker: list[SpeakerRow]
+    ci: Interval
+    detection: Detection | None  # end-to-end only
+    recall_by_type: dict[str, TypeRecall]
+    by_attribute: dict[str, list[AttributeRow]]  # one list per attribute asked for with ``by``
+    units: list[Unit]
+    quotes: list[QuoteOutcome]
+    unmatched_predictions: list[UnmatchedPrediction]  # end-to-end only
+    warnings: list[str]
+
 
 _PAIR_BLOCK = 1 << 17  # spans per block in _overlapping_pairs
 _REPORT_BLOCK = 1 << 16  # gold quotes per block in _error_report
@@ -126,93 +253,66 @@ _AMBIGUOUS = -3
 
 
 class _GoldIndex:
-    """The gold set flattened into arrays over one global character axis:
-    document d's offsets are shifted by ``base[d]`` (the lengths of the texts
-    before it, plus one separator each), so spans of different documents
-    never overlap and every overlap test runs once over the whole set."""
+    """The gold set's columns over one global character axis: document d's
+    offsets are shifted by ``base[d]`` (the lengths of the texts before it,
+    plus one separator each), so spans of different documents never overlap
+    and every overlap test runs once over the whole set."""
 
-    def __init__(self, gold: GoldSet):
-        # Columns are read with map() and attrgetter, which run in C: the
-        # index is built once per score, over every quote and mention.
-        documents = gold.documents
-        self.n_documents = n_documents = len(documents)
-        self.doc_ids = list(map(_DOC_ID, documents))
-        self.doc_index = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
-        lengths = np.fromiter(map(len, map(_TEXT, documents)), np.int64, n_documents)
+    def __init__(self, gold: GoldSet | GoldColumns):
+        if not isinstance(gold, GoldColumns):
+            gold = GoldColumns.from_gold(gold)
+        self.gold = gold
+        self.n_documents = len(gold.doc_ids)
+        self.doc_ids = gold.doc_ids
+        self.doc_index = {doc_id: i for i, doc_id in enumerate(gold.doc_ids)}
+        lengths = np.array([len(text) for text in gold.texts], dtype=np.int64)
         self.base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
-        self.documents = documents
-        doc_numbers = np.arange(n_documents, dtype=np.int64)
 
         # entities: ids are global, names are looked up per document
-        per_document = list(map(_ENTITIES, documents))
-        self._entities = entities = list(chain.from_iterable(per_document))
-        entity_doc = np.repeat(doc_numbers, np.fromiter(map(len, per_document), np.int64, n_documents))
-        self._entity_doc = entity_doc
-        ids = list(map(_ID, entities))
-        entity_index = {entity_id: e for e, entity_id in enumerate(dict.fromkeys(ids))}
-        self._row_entity = np.fromiter(map(entity_index.__getitem__, ids), np.int64, len(ids))
-        self.entity_ids = list(entity_index)
-        first_name = dict(zip(reversed(ids), map(_NAME, reversed(entities))))
-        self.entity_names = list(map(first_name.__getitem__, self.entity_ids))
-        self.n_entities = len(self.entity_ids)
+        self.entity_ids = gold.entity_ids
+        self.n_entities = len(gold.entity_ids)
+        _, first_row = np.unique(gold.e_entity, return_index=True)  # each entity's first row
+        self.entity_names = [gold.e_name[row] for row in first_row.tolist()]
         self._name_tables: dict[bool, tuple] = {}
-        mention_lists = list(map(_MENTIONS, entities))
-        mentions = list(chain.from_iterable(mention_lists))
-        mention_row = np.repeat(np.arange(len(entities), dtype=np.int64), np.fromiter(map(len, mention_lists), np.int64, len(entities)))
-        mention_base = self.base[entity_doc][mention_row]
-        self.m_start = np.fromiter(map(_START, mentions), np.int64, len(mentions)) + mention_base
-        self.m_end = np.fromiter(map(_END, mentions), np.int64, len(mentions)) + mention_base
-        self.m_entity = self._row_entity[mention_row]
+        mention_base = self.base[gold.e_doc[gold.m_row]]
+        self.m_start = gold.m_start + mention_base
+        self.m_end = gold.m_end + mention_base
+        self.m_entity = gold.e_entity[gold.m_row]
 
         # quotes, in gold order
-        per_document = list(map(_QUOTES, documents))
-        quotes = list(chain.from_iterable(per_document))
-        self.n_quotes = n = len(quotes)
-        self.q_doc = np.repeat(doc_numbers, np.fromiter(map(len, per_document), np.int64, n_documents))
-        q_base = self.base[self.q_doc]
-        self.quote_ids = list(map(_ID, quotes))
-        self.q_start = np.fromiter(map(_START, quotes), np.int64, n) + q_base
-        self.q_end = np.fromiter(map(_END, quotes), np.int64, n) + q_base
-        # a valid gold set names only known entities; None, no entity, is -1
-        self.q_speaker = np.fromiter(map(entity_index.get, map(_SPEAKER, quotes), repeat(-1)), np.int64, n)
-        type_index = {t: i for i, t in enumerate(QUOTE_TYPES)}
-        self.q_type = np.fromiter(map(type_index.__getitem__, map(_TYPE, quotes)), np.int64, n)
-        self._quotes, self._q_base = quotes, q_base
+        self.n_quotes = gold.n_quotes
+        self.q_doc = gold.q_doc
+        q_base = self.base[gold.q_doc]
+        self.quote_ids = gold.q_id
+        self.q_start = gold.q_start + q_base
+        self.q_end = gold.q_end + q_base
+        self.q_speaker = gold.q_speaker
+        self.q_type = gold.q_type
+        has_mention = gold.q_mention_start >= 0
+        self.q_mention = (np.where(has_mention, gold.q_mention_start + q_base, -1), np.where(has_mention, gold.q_mention_end + q_base, -1))
 
         # the pieces that make up each quote's content: its fragments, or its span
-        fragmented = [(k, fragments) for k, fragments in enumerate(map(_FRAGMENTS, quotes)) if fragments]
-        self.has_fragments = bool(fragmented)
-        if not fragmented:
+        self.has_fragments = len(gold.f_quote) > 0
+        if not self.has_fragments:
             self.p_start, self.p_end = self.q_start, self.q_end
             self.p_quote = np.arange(self.n_quotes, dtype=np.int64)
             self.q_len = self.q_end - self.q_start
         else:
             whole = np.ones(self.n_quotes, dtype=bool)
-            whole[[k for k, _ in fragmented]] = False
-            f_quote = np.array([k for k, fragments in fragmented for _ in fragments], dtype=np.int64)
-            f_start = np.array([f.start for _, fragments in fragmented for f in fragments], dtype=np.int64) + q_base[f_quote]
-            f_end = np.array([f.end for _, fragments in fragmented for f in fragments], dtype=np.int64) + q_base[f_quote]
-            self.p_start = np.concatenate((self.q_start[whole], f_start))
-            self.p_end = np.concatenate((self.q_end[whole], f_end))
-            self.p_quote = np.concatenate((np.flatnonzero(whole), f_quote))
+            whole[gold.f_quote] = False
+            self.p_start = np.concatenate((self.q_start[whole], gold.f_start + q_base[gold.f_quote]))
+            self.p_end = np.concatenate((self.q_end[whole], gold.f_end + q_base[gold.f_quote]))
+            self.p_quote = np.concatenate((np.flatnonzero(whole), gold.f_quote))
             self.q_len = np.bincount(self.p_quote, weights=self.p_end - self.p_start, minlength=self.n_quotes).astype(np.int64)
-
-    @cached_property
-    def q_mention(self) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end of each gold quote's speaker mention (-1: none)."""
-        speaker_mentions = list(map(_SPEAKER_MENTION, self._quotes))
-        has_mention = np.fromiter(map(is_not, speaker_mentions, repeat(None)), bool, self.n_quotes)
-        start = np.array([m.start if m else 0 for m in speaker_mentions], dtype=np.int64) + self._q_base
-        end = np.array([m.end if m else 0 for m in speaker_mentions], dtype=np.int64) + self._q_base
-        return np.where(has_mention, start, -1), np.where(has_mention, end, -1)
 
     @cached_property
     def doc_entity_name(self) -> dict[tuple[int, int], str]:
         """(document, entity) -> the entity's normalised name there."""
-        return {
-            (d, e): normalize_name(entity.name)
-            for d, entity, e in zip(self._entity_doc.tolist(), self._entities, self._row_entity.tolist())
-        }
+        gold = self.gold
+        is_name = ~gold.n_is_alias
+        rows = gold.n_row[is_name].tolist()
+        normalized = [name for name, alias in zip(gold.n_normalized, gold.n_is_alias.tolist()) if not alias]
+        return {(d, e): name for d, e, name in zip(gold.e_doc[rows].tolist(), gold.e_entity[rows].tolist(), normalized)}
 
     def name_codes(self, doc: np.ndarray, speakers: list[str | None], *, aliases: bool) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Per prediction (document, speaker): the one entity of its document
@@ -224,11 +324,11 @@ class _GoldIndex:
             table = self._name_tables[aliases] = self._name_table(aliases)
         vocabulary, width, keys, entities = table
         codes = np.full(len(speakers), _ABSTAIN, dtype=np.int64)
-        named = np.flatnonzero(np.fromiter(map(is_not, speakers, repeat(None)), bool, len(speakers)))
+        named = np.flatnonzero([speaker is not None for speaker in speakers])
         if len(named) == 0:
             return codes, {}
         given = [speakers[k] for k in named.tolist()]
-        word = np.fromiter(map(vocabulary.get, _normalized(given), repeat(-1)), np.int64, len(given))
+        word = np.array([vocabulary.get(name, -1) for name in _normalized(given)], dtype=np.int64)
         # a name in no entity's vocabulary gets key d * width - 1, which no entity row has
         key = doc[named] * width + word
         low = np.searchsorted(keys, key, side="left")
@@ -242,22 +342,17 @@ class _GoldIndex:
     def _name_table(self, aliases: bool) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
         """(vocabulary of normalised names, key width, sorted keys d * width +
         word, their entities), one row per distinct (document, name, entity)."""
-        entities = self._entities
-        if aliases:
-            per_entity = [(entity.name, *entity.aliases) for entity in entities]
+        gold = self.gold
+        if aliases:  # an alias (or name) that normalises to nothing names nobody
+            keep = np.array([bool(name) for name in gold.n_normalized], dtype=bool)
         else:
-            per_entity = [(entity.name,) for entity in entities]
-        counts = np.fromiter(map(len, per_entity), np.int64, len(per_entity))
-        normalized = _normalized(list(chain.from_iterable(per_entity)))
+            keep = ~gold.n_is_alias
+        normalized = [name for name, kept in zip(gold.n_normalized, keep.tolist()) if kept]
         vocabulary: dict[str, int] = {}
-        word = np.fromiter(map(vocabulary.setdefault, normalized, count()), np.int64, len(normalized))
-        width = len(normalized) + 1
-        row_doc = np.repeat(self._entity_doc, counts)
-        row_entity = np.repeat(self._row_entity, counts)
-        keep = np.ones(len(normalized), dtype=bool)
-        if aliases:  # an alias that normalises to nothing names nobody
-            keep = np.fromiter(map(bool, normalized), bool, len(normalized))
-        keys, row_entity = row_doc[keep] * width + word[keep], row_entity[keep]
+        word = np.array([vocabulary.setdefault(name, len(vocabulary)) for name in normalized], dtype=np.int64)
+        width = len(vocabulary) + 1
+        rows = gold.n_row[keep]
+        keys, row_entity = gold.e_doc[rows] * width + word, gold.e_entity[rows]
         order = np.lexsort((row_entity, keys))
         keys, row_entity = keys[order], row_entity[order]
         distinct = np.ones(len(keys), dtype=bool)
@@ -267,7 +362,7 @@ class _GoldIndex:
     @property
     def text(self) -> str:
         """All texts on the global axis (the separators are never inside a span)."""
-        return "\n".join(d.text for d in self.documents)
+        return "\n".join(self.gold.texts)
 
 
 def _normalized(names: list[str]) -> list[str]:
@@ -614,7 +709,7 @@ class _Outcome:
     correct: np.ndarray | None = None  # credited with its gold quote's speaker
 
 
-def _pair(index: _GoldIndex, gold: GoldSet, predictions: Predictions, match: str, min_overlap: float) -> _Outcome:
+def _pair(index: _GoldIndex, gold: GoldSet | GoldColumns, predictions: Predictions, match: str, min_overlap: float) -> _Outcome:
     """Step 1 of the module docstring: the predictions as arrays, paired."""
     columns = predictions.columns
     doc_ids = columns["doc_id"]
@@ -639,13 +734,13 @@ def _pair(index: _GoldIndex, gold: GoldSet, predictions: Predictions, match: str
         local_start = local_end = start = end = None
         paired = columns.get("gold_quote") if predictions.gold is gold else None
         if paired is None:
-            positions = quote_positions(gold)
+            positions = index.gold.quote_positions()
             paired = np.array([positions[key] for key in zip(doc_ids, columns["quote_id"])], dtype=np.int64)
     return _Outcome(doc, speakers, lines, local_start, local_end, start, end, speaker_start, speaker_end, paired)
 
 
 def score(
-    gold: GoldSet,
+    gold: GoldSet | GoldColumns,
     predictions: Predictions,
     *,
     model: str,
@@ -654,9 +749,41 @@ def score(
     speaker_match: str = "entity",
     n_bootstrap: int = 1000,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Score validated predictions against a gold set; a JSON-ready dict (the
-    module docstring defines every number)."""
+    by: Sequence[str] = (),
+) -> ScoreResult:
+    """Score validated predictions against a gold set (the module docstring
+    defines every number).
+
+    gold
+        The gold set, as loaded by :func:`benchmark.gold.load_gold` or as its
+        columns (:func:`benchmark.gold_cache.load_gold_columns`): the same
+        result either way.
+    predictions
+        A validated submission (:func:`benchmark.submission.read_predictions`
+        or :meth:`~benchmark.submission.Predictions.from_rows`) checked
+        against this gold set; its ``track`` is the result's.
+    model
+        The name the result carries (not checked here; the leaderboard checks it).
+    match
+        End-to-end pairing criterion, ``"overlap"`` or ``"exact"``; ignored
+        in the attribution track.
+    min_overlap
+        Under ``"overlap"``: the least shared characters / length of the
+        longer span, in (0, 1].
+    speaker_match
+        ``"entity"``, ``"mention"`` or ``"name"``: how a predicted speaker is
+        credited (step 2).
+    n_bootstrap
+        Resamples of the 95% intervals; 0 for none (``ci`` values are None).
+    seed
+        Seed of ``numpy.random.default_rng`` for the resampling.
+    by
+        Quote attributes (keys of the gold quotes' ``attributes``) to report
+        precision and recall per value of, in ``by_attribute`` (step 3).
+
+    Raises :class:`~benchmark.errors.UsageError` for a setting out of range.
+    Returns a JSON-ready :class:`ScoreResult`; its ``warnings`` say what a
+    reader should know (an empty submission)."""
     track = predictions.track
     _check_settings(track, match, min_overlap, speaker_match, n_bootstrap)
     end_to_end = track == "end-to-end"
@@ -700,6 +827,9 @@ def score(
         **_bootstrap(unit_counts, n_bootstrap, seed),
     }
     quotes, unmatched_predictions = _error_report(index, out, pred_of_quote, quote_correct)
+    warnings = []
+    if n_pred == 0:
+        warnings.append(f"the submission {predictions.path} has no rows: every gold quote counts as missed")
     return {
         "model": model,
         "track": track,
@@ -724,10 +854,49 @@ def score(
         "ci": ci,
         "detection": detection,
         "recall_by_type": recall_by_type,
+        "by_attribute": {name: _attribute_figures(index, out, quote_correct, name) for name in dict.fromkeys(by)},
         "units": units,
         "quotes": quotes,
         "unmatched_predictions": unmatched_predictions,
+        "warnings": warnings,
     }
+
+
+def _attribute_values(attributes: dict[str, Any] | None, name: str) -> list[str]:
+    """The values under which ``by_attribute`` counts a quote: each element of
+    a list, else the value; strings as they are, other JSON values as JSON
+    text; NO_VALUE when the quote lacks the attribute, or it is null or an
+    empty list."""
+    value = None if attributes is None else attributes.get(name)
+    values = value if isinstance(value, list) else [value]
+    out = [v if isinstance(v, str) else json.dumps(v) for v in values if v is not None]
+    return list(dict.fromkeys(out)) or [NO_VALUE]
+
+
+def _attribute_figures(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray, name: str) -> list[AttributeRow]:
+    """Step 3, per value of one attribute (see the module docstring)."""
+    values_of_quote = [_attribute_values(attributes, name) for attributes in index.gold.q_attributes]
+    value_index: dict[str, int] = {}
+    quote = np.array([k for k, values in enumerate(values_of_quote) for _ in values], dtype=np.int64)
+    value = np.array([value_index.setdefault(v, len(value_index)) for values in values_of_quote for v in values], dtype=np.int64)
+    n_values = len(value_index)
+    counted = (out.resolved >= 0) & (out.paired >= 0)  # paired predictions that do not abstain
+    predictions_of_quote = np.bincount(out.paired[counted], minlength=index.n_quotes)
+
+    def per_value(per_quote: np.ndarray) -> np.ndarray:
+        return np.bincount(value, weights=per_quote[quote], minlength=n_values).astype(np.int64)
+
+    tp = per_value(quote_correct.astype(np.int64))
+    predicted = per_value(predictions_of_quote)
+    gold = per_value((index.q_speaker >= 0).astype(np.int64))
+    n_quotes = per_value(np.ones(index.n_quotes, dtype=np.int64))
+    precision, recall, f1 = _prf(tp, predicted, gold)
+    rows = [
+        {"value": v, "precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+         "tp": int(tp[i]), "predicted": int(predicted[i]), "gold": int(gold[i]), "n_quotes": int(n_quotes[i])}
+        for v, i in value_index.items()
+    ]
+    return sorted(rows, key=lambda row: (-row["n_quotes"], row["value"]))
 
 
 def _speaker_figures(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray) -> tuple[list[dict], dict, dict]:

@@ -1,0 +1,252 @@
+"""The validated gold set as compact columns, and a cache of them on disk.
+
+Scoring needs from the gold set only a few columns per document, entity,
+mention, quote and fragment (integers in numpy arrays, strings in lists):
+:class:`GoldColumns`.  Validating a large gold file and building its objects
+costs several times the scoring itself, so :func:`load_gold_columns` keeps
+the columns of a validated file in one ``.npz`` file per gold file, named by
+the file's sha256 and quotebench's version, in a cache folder (by default
+``RESULTS/cache/gold/``, ignored by git).
+
+An entry is used only when all of these hold; otherwise the gold file is
+validated again and the entry rewritten:
+
+- its name: the sha256 of the gold file's bytes as they are now (so a
+  changed file misses) and quotebench's version (so a change of the rules
+  misses);
+- its content reads back whole, with the format number, sha256 and version
+  it was written under, and columns of consistent lengths (a truncated or
+  damaged file misses);
+- every source file that validation compared with a text is still where it
+  was found, with the same size and modification time, and every source that
+  was not found is still not found (seed files are part of validation).
+
+The warnings that validation gave (a source file not found) are stored and
+given again, so a cached load says what an uncached one says.  A cache never
+changes a result: scores are equal with and without it (tested).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from benchmark import __version__
+from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, _Checker, load_gold
+from benchmark.names import normalize_name
+
+CACHE_FORMAT = 1
+DEFAULT_CACHE_FOLDER = Path("cache") / "gold"
+"""Under the results folder."""
+
+
+@dataclass(slots=True)
+class GoldColumns:
+    """A validated gold set by column.  Offsets are each document's own;
+    integers are numpy int64 arrays, strings are lists.  Rows of entities
+    are (document, entity) entries in file order; ``e_entity`` maps them to
+    the distinct ``entity_ids``."""
+
+    path: str
+    sha256: str
+    doc_ids: list[str]
+    texts: list[str]
+    entity_ids: list[str]  # distinct, in order of first appearance
+    e_doc: np.ndarray  # per entity row: its document
+    e_entity: np.ndarray  # per entity row: index into entity_ids
+    e_name: list[str]  # per entity row: the entity's name there
+    n_row: np.ndarray  # per name or alias entry: its entity row (the name first, then the aliases)
+    n_is_alias: np.ndarray  # bool
+    n_normalized: list[str]  # normalize_name of the entry
+    m_row: np.ndarray  # per mention: its entity row
+    m_start: np.ndarray
+    m_end: np.ndarray
+    q_doc: np.ndarray
+    q_id: list[str]
+    q_start: np.ndarray
+    q_end: np.ndarray
+    q_type: np.ndarray  # index into QUOTE_TYPES
+    q_speaker: np.ndarray  # index into entity_ids, -1 for none
+    q_mention_start: np.ndarray  # -1 for none
+    q_mention_end: np.ndarray
+    q_attributes: list[dict[str, Any] | None]
+    f_quote: np.ndarray  # per fragment: its quote (quotes without fragments have none)
+    f_start: np.ndarray
+    f_end: np.ndarray
+
+    @property
+    def n_quotes(self) -> int:
+        return len(self.q_id)
+
+    @classmethod
+    def from_gold(cls, gold: GoldSet) -> "GoldColumns":
+        documents = gold.documents
+        entity_rows = [(d, e) for d, doc in enumerate(documents) for e in doc.entities]
+        entity_index: dict[str, int] = {}
+        for _, e in entity_rows:
+            entity_index.setdefault(e.id, len(entity_index))
+        names = [(row, name, k > 0) for row, (_, e) in enumerate(entity_rows) for k, name in enumerate((e.name, *e.aliases))]
+        normalized = {name: normalize_name(name) for name in {name for _, name, _ in names}}
+        mentions = [(row, m) for row, (_, e) in enumerate(entity_rows) for m in e.mentions]
+        quotes = [(d, q) for d, doc in enumerate(documents) for q in doc.quotes]
+        fragments = [(k, f) for k, (_, q) in enumerate(quotes) if q.fragments for f in q.fragments]
+        type_index = {t: i for i, t in enumerate(QUOTE_TYPES)}
+
+        def ints(values: list[int]) -> np.ndarray:
+            return np.array(values, dtype=np.int64)
+
+        return cls(
+            path=gold.path,
+            sha256=gold.sha256,
+            doc_ids=[doc.doc_id for doc in documents],
+            texts=[doc.text for doc in documents],
+            entity_ids=list(entity_index),
+            e_doc=ints([d for d, _ in entity_rows]),
+            e_entity=ints([entity_index[e.id] for _, e in entity_rows]),
+            e_name=[e.name for _, e in entity_rows],
+            n_row=ints([row for row, _, _ in names]),
+            n_is_alias=np.array([alias for _, _, alias in names], dtype=bool),
+            n_normalized=[normalized[name] for _, name, _ in names],
+            m_row=ints([row for row, _ in mentions]),
+            m_start=ints([m.start for _, m in mentions]),
+            m_end=ints([m.end for _, m in mentions]),
+            q_doc=ints([d for d, _ in quotes]),
+            q_id=[q.id for _, q in quotes],
+            q_start=ints([q.start for _, q in quotes]),
+            q_end=ints([q.end for _, q in quotes]),
+            q_type=ints([type_index[q.type] for _, q in quotes]),
+            q_speaker=ints([entity_index[q.speaker] if q.speaker is not None else -1 for _, q in quotes]),
+            q_mention_start=ints([q.speaker_mention.start if q.speaker_mention else -1 for _, q in quotes]),
+            q_mention_end=ints([q.speaker_mention.end if q.speaker_mention else -1 for _, q in quotes]),
+            q_attributes=[q.attributes for _, q in quotes],
+            f_quote=ints([k for k, _ in fragments]),
+            f_start=ints([f.start for _, f in fragments]),
+            f_end=ints([f.end for _, f in fragments]),
+        )
+
+    def text_lengths(self) -> dict[str, int]:
+        """doc_id -> length of its text."""
+        return {doc_id: len(text) for doc_id, text in zip(self.doc_ids, self.texts)}
+
+    def quote_positions(self) -> dict[tuple[str, str], int]:
+        """(doc_id, quote_id) -> the quote's position (documents in file order,
+        quotes in document order)."""
+        doc_ids = self.doc_ids
+        keys = zip([doc_ids[d] for d in self.q_doc.tolist()], self.q_id)
+        return dict(zip(keys, range(self.n_quotes)))
+
+
+_ARRAYS = tuple(f.name for f in fields(GoldColumns) if f.type == "np.ndarray")
+_STRINGS = tuple(f.name for f in fields(GoldColumns) if f.name not in _ARRAYS and f.name not in ("path", "sha256"))
+_ROW_COUNTS = {  # columns that have one entry per row of the same table
+    "doc_ids": ("texts",),
+    "e_doc": ("e_entity", "e_name"),
+    "n_row": ("n_is_alias", "n_normalized"),
+    "m_row": ("m_start", "m_end"),
+    "q_doc": ("q_id", "q_start", "q_end", "q_type", "q_speaker", "q_mention_start", "q_mention_end", "q_attributes"),
+    "f_quote": ("f_start", "f_end"),
+}
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def load_gold_columns(path: str | os.PathLike, *, cache: str | os.PathLike | None) -> GoldColumns:
+    """The columns of a validated gold file, from the cache folder ``cache``
+    when it holds a usable entry (see the module docstring), else by
+    validating the file (:func:`benchmark.gold.load_gold`, which raises
+    :class:`~benchmark.errors.InputErrors` on an invalid file) and writing an
+    entry.  ``cache=None``: no cache is read or written."""
+    path_str = os.fspath(path)
+    if cache is None or not Path(path).is_file():
+        return GoldColumns.from_gold(load_gold(path))
+    sha256 = file_sha256(path)
+    entry = Path(cache) / f"{sha256}-{__version__}.npz"
+    columns = _read_entry(entry, path_str, sha256)
+    if columns is not None:
+        return columns
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingSourceWarning)
+        gold = load_gold(path)
+    said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
+    for w in caught:  # said again, as if they had not been caught
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    columns = GoldColumns.from_gold(gold)
+    if gold.sha256 == sha256:  # the file did not change while it was read
+        _write_entry(entry, columns, said, [doc.source for doc in gold.documents])
+    return columns
+
+
+def _sources(path: str, document_sources: list[str]) -> list[list[Any]]:
+    """[source, the file it names or None, size, mtime_ns] per distinct source,
+    resolved as validation resolves them."""
+    checker = _Checker(path, Path(path).parent, check_source=True)
+    out = []
+    for source in dict.fromkeys(document_sources):
+        found = checker._source_file(source)
+        if found is None:
+            out.append([source, None, 0, 0])
+        else:
+            stat = found.stat()
+            out.append([source, str(found), stat.st_size, stat.st_mtime_ns])
+    return out
+
+
+def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_sources: list[str]) -> None:
+    """Write the cache entry; a cache that cannot be written is no error."""
+    from benchmark.files import write_bytes_atomic
+
+    try:
+        sources = _sources(columns.path, document_sources)
+        strings = {name: getattr(columns, name) for name in _STRINGS}
+        meta = {"format": CACHE_FORMAT, "version": __version__, "sha256": columns.sha256, "warnings": said, "sources": sources}
+        buffer = io.BytesIO()
+        np.savez(buffer, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+                 strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
+                 **{name: getattr(columns, name) for name in _ARRAYS})
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(entry, buffer.getvalue())
+    except OSError:
+        pass
+
+
+def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
+    """The columns of a usable cache entry, else None (missing, damaged,
+    written under other rules, or its source files changed)."""
+    try:
+        with np.load(entry, allow_pickle=False) as stored:
+            meta = orjson.loads(stored["meta"].tobytes())
+            if (meta["format"], meta["version"], meta["sha256"]) != (CACHE_FORMAT, __version__, sha256):
+                return None
+            strings = orjson.loads(stored["strings"].tobytes())
+            columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings)
+    except Exception:  # noqa: BLE001  any damage, of any kind, means: validate again
+        return None
+    for first, others in _ROW_COUNTS.items():
+        if any(len(getattr(columns, name)) != len(getattr(columns, first)) for name in others):
+            return None
+    checker = _Checker(path, Path(path).parent, check_source=True)
+    for source, found, size, mtime_ns in meta["sources"]:
+        now = checker._source_file(source)
+        if (None if now is None else str(now)) != found:
+            return None
+        if now is not None:
+            try:
+                stat = now.stat()
+            except OSError:
+                return None
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return None
+    for message in meta["warnings"]:
+        warnings.warn(message, MissingSourceWarning, stacklevel=3)
+    return columns

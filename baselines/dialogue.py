@@ -103,6 +103,10 @@ _WORDS_TO_VERB_AFTER = 5
 # At most this many word tokens between the speech verb before a quotation
 # and the quotation ("He turned to her and said: “…”").
 _WORDS_TO_VERB_BEFORE = 4
+# A text is read as fiction from this many paragraphs with quotations, when
+# at least this share of them opens with one.
+_FICTION_MIN_TURNS = 30
+_FICTION_OPENING_SHARE = 0.5
 # How many paragraphs back the antecedent of a pronoun cue is looked for.
 _PRONOUN_PARAGRAPHS = 6
 # A turn's speaker is looked for among this many turns before it.
@@ -193,6 +197,25 @@ def _unambiguous_name(entity: Any, owners: dict[str, set[str]]) -> str:
     return entity.name
 
 
+# A form of a name is rare when this many times as frequent a form exists.
+_RARE_FORM = 10
+_POSSESSIVE_CUT = re.compile(r"(?:['’]s?|\s+s)(?:\s|$).*", re.DOTALL)
+
+
+def _clean_person_name(text: str) -> str:
+    """A spaCy PERSON span as a name: cut before a possessive, keeping the
+    run of capitalised words (titles included) it starts with; "" when none
+    is left."""
+    text = _POSSESSIVE_CUT.sub("", text.strip())
+    kept = []
+    for word in text.split():
+        if not word[:1].isupper():
+            break
+        kept.append(word)
+    name = " ".join(kept)
+    return name if set(_words(name)) - _NAME_STOPWORDS else ""
+
+
 class Cast:
     """The characters of a document and the mentions of them in its text.
 
@@ -238,20 +261,34 @@ class Cast:
 
     @classmethod
     def from_doc(cls, doc: "Doc") -> "Cast":
-        """The cast from the PERSON names of a parsed document: a name whose
-        words are all in a longer name is the same character ("Volkov" ->
-        "Leonid Volkov")."""
-        names = Counter(e.text.strip() for e in doc.ents if e.label_ == "PERSON" and _words(e.text))
+        """The cast from the PERSON names of a parsed document (each cut to
+        its capitalised words before any possessive: "Daisy's mamma" ->
+        "Daisy"): a name whose words are all in a longer name is the same
+        character ("Volkov" -> "Leonid Volkov"); a character is reported by
+        longest name that is not rare next to its others."""
+        names: Counter = Counter()
+        for e in doc.ents:
+            if e.label_ == "PERSON":
+                name = _clean_person_name(e.text)
+                if name:
+                    names[name] += 1
         longest_first = sorted(names, key=lambda n: (-len(_words(n)), n))
-        characters: list[Character] = []
+        clusters: list[tuple[set[str], list[str]]] = []
         for name in longest_first:
             words = set(_words(name)) - _NAME_STOPWORDS
-            owner = next((c for c in characters if words and words <= set(" ".join(c.aliases).split())), None)
-            alias = " ".join(_words(name))
-            if owner is not None:
-                owner.aliases = owner.aliases + (alias,)
+            owner = next((c for c in clusters if words and words <= c[0]), None)
+            if owner is None:
+                clusters.append((words, [name]))
             else:
-                characters.append(Character(name, name, (alias,), _title_gender(_words(name))))
+                owner[1].append(name)
+        characters = []
+        for _, forms in clusters:
+            top = max(names[n] for n in forms)
+            # the longest form, unless it is rare next to the others ("Poor
+            # Winterbourne" once against "Winterbourne" two hundred times)
+            reported = next(n for n in forms if names[n] * _RARE_FORM >= top)
+            aliases = tuple(dict.fromkeys(" ".join(_words(n)) for n in forms))
+            characters.append(Character(forms[0], reported, aliases, _title_gender(_words(forms[0]))))
         return cls(characters, doc_text(doc))
 
     # -- mentions and genders -------------------------------------------------
@@ -385,6 +422,7 @@ class Conversation:
         self.other_source = other_source
         self.paragraph_starts = paragraph_starts(self.text)
         self.quote_paragraph = [self.paragraph_of(q[0]) for q in self.quotes]
+        self.fiction = cast.closed or self._looks_like_fiction()
         self._vocative_pattern = self._build_vocative_pattern()
 
     # -- positions ------------------------------------------------------------
@@ -402,12 +440,23 @@ class Conversation:
         head = self.text[start:end].lstrip()
         return head[:1] in QUOTE_MARKS
 
+    def _looks_like_fiction(self) -> bool:
+        """Dialogue as fiction writes it: many quotations, most paragraphs
+        that hold one open with it (news quotes a few speakers, each
+        introduced by narration)."""
+        paragraphs = set(self.quote_paragraph)
+        if len(paragraphs) < _FICTION_MIN_TURNS:
+            return False
+        opening = sum(self._opens_with_quotation(p) for p in paragraphs)
+        return opening >= _FICTION_OPENING_SHARE * len(paragraphs)
+
     def _in_dialogue(self, p: int) -> bool:
         """Whether paragraph ``p`` continues a conversation with paragraph
-        ``p - 1`` (both hold quotations): in fiction (a gold cast) always; in
-        other text only when both open with a quotation, since news
-        continues a speaker's quotations over paragraphs."""
-        return self.cast.closed or (self._opens_with_quotation(p) and self._opens_with_quotation(p - 1))
+        ``p - 1`` (both hold quotations): in fiction (a gold cast, or
+        :meth:`_looks_like_fiction`) always; in other text only when both
+        open with a quotation, since news continues a speaker's quotations
+        over paragraphs."""
+        return self.fiction or (self._opens_with_quotation(p) and self._opens_with_quotation(p - 1))
 
     # -- explicit cues ----------------------------------------------------------
 
@@ -561,7 +610,7 @@ class Conversation:
         speakers) with that gender, else the latest one mentioned in the two
         paragraphs before."""
         lower = token.lower_
-        description = token.pos_ in ("NOUN",) and self.cast.closed
+        description = token.pos_ == "NOUN" and self.fiction
         if not (lower in MALE_PRONOUNS or lower in FEMALE_PRONOUNS or description):
             if token.pos_ == "PRON":
                 return None

@@ -320,9 +320,22 @@ JS = r"""
   textNode.addEventListener("mouseover", function (event) { activate(event.target); });
   textNode.addEventListener("focusin", function (event) { activate(event.target); });
 
+  function columnRows(columns, n) {  // the data holds quotes by column; the page works with a row per quote
+    var names = Object.keys(columns), out = [];
+    for (var i = 0; i < n; i++) {
+      var row = {};
+      for (var j = 0; j < names.length; j++) row[names[j]] = columns[names[j]][i];
+      out.push(row);
+    }
+    return out;
+  }
   function setDocument(newKey) {
     key = newKey;
-    data = window.QB_DOCS[key];
+    var stored = window.QB_DOCS[key];
+    data = {};
+    Object.keys(stored).forEach(function (k) { data[k] = stored[k]; });
+    data.quotes = columnRows(stored.quotes, stored.n_quotes);
+    data.unmatched = columnRows(stored.unmatched, stored.n_unmatched);
     text = window.QB_TEXTS[key];
     byId = {};
     data.quotes.forEach(function (q) { byId[q.id] = q; });
@@ -397,9 +410,10 @@ JS = r"""
     Promise.all([load(entry[1]), load(entry[2])]).then(function () {
       setDocument(wanted);
       goTo(parts);
-    }, function (error) {
+    }).catch(function (error) {
       textNode.textContent = error.message;
       document.body.setAttribute("data-ready", "");
+      throw error;  // and to the console
     });
   }
   window.addEventListener("hashchange", route);

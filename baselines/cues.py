@@ -310,6 +310,9 @@ def cue_source(cue: "Token") -> "Token | None":
                 if _in_dateline(child) or child.ent_type_ in ("DATE", "TIME"):
                     # "WASHINGTON (AP) — Smith said", "Saturday ... Smith said"
                     return _left_noun(verb)
+                if _is_metadata_label(child):
+                    # " date 2024-02-17 A month before ..., the opposition admits"
+                    return _phrase_before(verb, child) or _left_noun(verb)
                 return child
             if child.dep_ == "nsubjpass":
                 passive = True
@@ -345,6 +348,37 @@ def cue_source(cue: "Token") -> "Token | None":
                 return controller
         verb = verb.head
     return None
+
+
+def _is_metadata_label(token: "Token") -> bool:
+    """A lower-case label that opens a line and carries a date, as a
+    scraped article's metadata line does (" date 2024-02-17 ..."), parsed as
+    the subject of the first sentence's verb."""
+    doc = token.doc
+    before = doc[token.i - 1] if token.i > 0 else None
+    at_line_start = before is None or (before.is_space and ("\n" in before.text or before.i == 0))
+    return (
+        at_line_start
+        and token.is_lower
+        and token.pos_ in ("NOUN", "PROPN")
+        and any(c.ent_type_ in ("DATE", "TIME") and c.i > token.i for c in token.children)
+    )
+
+
+def _phrase_before(verb: "Token", subject: "Token") -> "Token | None":
+    """The apposition inside ``subject``'s phrase that ends right before
+    ``verb`` (punctuation apart), the nearest one: the real subject after a
+    metadata label, as the parser hangs it."""
+    doc = verb.doc
+    end = verb.i
+    while end > subject.i and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    appositions = [
+        t for t in subject.subtree
+        if t.dep_ == "appos" and t.pos_ in ("NOUN", "PROPN", "PRON") and t.right_edge.i + 1 == end
+    ]
+    # the nearest to the verb: "..., President Putin, the opposition in exile admits"
+    return max(appositions, key=lambda t: t.left_edge.i, default=None)
 
 
 # Prepositions whose gerund shares the subject of the verb they hang from

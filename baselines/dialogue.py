@@ -747,7 +747,7 @@ class Conversation:
             if not anchors:
                 continue
             for j, i in enumerate(run):
-                if records[i][2] not in ("turns", "continued"):
+                if records[i][2] not in ("turns", "continued", None):
                     continue
                 anchor_j, anchor_key = min(anchors, key=lambda a: (abs(a[0] - j), a[0] > j))
                 if (j - anchor_j) % 2 == 0:
@@ -759,8 +759,8 @@ class Conversation:
                     key = min(partners, key=lambda a: abs(a[0] - j))[1]
                 for m in records[i][1]:
                     a = results[m]
-                    if a.rule in ("turns", "continued") and key not in a.addressees:
-                        a.key = key
+                    if a.rule in ("turns", "continued", None) and key not in a.addressees:
+                        a.key, a.rule = key, "turns"
                         a.speaker = self._reported(key, self.quotes[m][0], speakers)
 
     def _implicit(self, p, members, prefer, vocative_reply, alternate, adjacent, local, turns_before, speakers, gender):

@@ -1,0 +1,190 @@
+"""The dialogue rules of ``speech-verb`` (baselines/dialogue.py), one
+construction per test, on short passages written for these tests and parsed
+by the real spaCy pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+import baselines
+from baselines.dialogue import Cast, Conversation, paragraph_starts
+from benchmark.gold import Entity
+from benchmark.models import ModelInput, QuoteSpan
+
+CAST = [
+    Entity("emma", "Emma Woodhouse", "person", ["Emma", "Miss Woodhouse"]),
+    Entity("knightley", "Mr. Knightley", "person", ["Mr. Knightley", "Knightley"]),
+    Entity("harriet", "Harriet Smith", "person", ["Harriet", "Miss Smith"]),
+    Entity("robert", "Robert Martin", "person", ["Robert", "Mr. Martin"]),
+]
+
+
+def quotations(text: str) -> list[tuple[int, int, None]]:
+    """The spans between each pair of straight double quotes."""
+    marks = [i for i, ch in enumerate(text) if ch == '"']
+    return [(a + 1, b, None) for a, b in zip(marks[::2], marks[1::2])]
+
+
+@pytest.fixture(scope="module")
+def attribute(nlp):
+    def run(text: str, entities=CAST) -> list[tuple[str | None, str | None]]:
+        """(speaker key, rule) per quotation, in text order."""
+        doc = nlp(text)
+        cast = Cast.from_entities(entities, text) if entities is not None else Cast.from_doc(doc)
+        return [(a.key, a.rule) for a in Conversation(doc, cast, quotations(text)).attribute()]
+
+    return run
+
+
+def test_paragraphs_are_separated_by_blank_lines_when_there_are_any():
+    assert paragraph_starts("a\nb\n\nc\n  \nd") == [0, 5, 10]
+    assert paragraph_starts("a\nb\nc") == [0, 2, 4]
+
+
+def test_explicit_cues_inverted_pronoun_name_and_pluperfect(attribute):
+    text = (
+        'Mr. Knightley stood by the window.\n\n'
+        '"I shall walk to the village," said he.\n\n'
+        '"Then I shall come too," cried Emma.\n\n'
+        '"It is too far," Mr. Knightley replied.\n\n'
+        '"You never let me do anything," she said.\n\n'
+        '"Come back before dark," he had said.'
+    )
+    got = attribute(text)
+    assert [key for key, _ in got] == ["knightley", "emma", "knightley", "emma", "knightley"]
+    assert {rule for _, rule in got} == {"explicit"}
+
+
+def test_pronouns_take_the_character_of_their_gender(attribute):
+    # "she" cannot be Mr. Knightley, the last name before it: Emma is the
+    # latest woman named in the narration before it
+    text = (
+        'Emma looked at Mr. Knightley across the table.\n\n'
+        '"We dine at six," she said.'
+    )
+    assert attribute(text) == [("emma", "explicit")]
+
+
+def test_a_description_with_a_gender_is_a_pronoun(attribute):
+    text = (
+        '"Where have you been?" asked Harriet.\n\n'
+        '"At the mill," said Robert.\n\n'
+        '"All morning?" asked the young lady.'
+    )
+    assert attribute(text)[2] == ("harriet", "explicit")
+
+
+def test_conversation_turns_alternate(attribute):
+    text = (
+        '"Where have you been?" asked Harriet.\n\n'
+        '"At the mill," said Robert.\n\n'
+        '"All morning?"\n\n'
+        '"Since nine."\n\n'
+        '"And did you see my father?"'
+    )
+    assert attribute(text)[2:] == [("harriet", "turns"), ("robert", "turns"), ("harriet", "turns")]
+
+
+def test_turns_follow_the_nearest_cue_after_them_too(attribute):
+    # the first two turns have no cue; the third names its speaker, so the
+    # second is the other one's and the first the third's
+    text = (
+        'The garden was quiet.\n\n'
+        '"It is late."\n\n'
+        '"Not so very late."\n\n'
+        '"It is nearly dark," said Robert.\n\n'
+        '"Then let us go in," said Harriet.'
+    )
+    got = attribute(text)
+    assert [key for key, _ in got] == ["robert", "harriet", "robert", "harriet"]
+
+
+def test_the_same_paragraph_keeps_its_speaker(attribute):
+    text = '"Where have you been?" asked Harriet. "We waited an hour for you."'
+    assert attribute(text) == [("harriet", "explicit"), ("harriet", "paragraph")]
+
+
+def test_a_new_paragraph_changes_the_speaker(attribute):
+    text = (
+        '"Where have you been?" asked Harriet.\n\n'
+        '"At the mill," said Robert.\n\n'
+        '"All morning?"'
+    )
+    assert attribute(text)[2][0] == "harriet"
+
+
+def test_the_reply_to_a_vocative_is_the_addressee(attribute):
+    text = (
+        '"Robert, will you fetch the basket?" said Harriet.\n\n'
+        '"With pleasure."'
+    )
+    assert attribute(text) == [("harriet", "explicit"), ("robert", "vocative")]
+
+
+def test_a_quotation_is_never_given_to_whom_it_addresses(attribute):
+    # alternation would give the third turn to Harriet; it addresses her
+    text = (
+        '"Good morning," said Harriet.\n\n'
+        '"Good morning," said Robert.\n\n'
+        '"Well, Harriet, what news?"'
+    )
+    key, _ = attribute(text)[2]
+    assert key == "robert"
+
+
+def test_an_apposition_is_not_a_vocative(attribute):
+    text = (
+        '"Robert, will you fetch the basket?" said Harriet.\n\n'
+        '"His boy, Robert, went for it an hour ago," said Mr. Knightley.'
+    )
+    doc_text = text
+    conversation_rows = attribute(doc_text)
+    assert conversation_rows[1] == ("knightley", "explicit")
+
+
+def test_narration_introduces_the_speaker(attribute):
+    text = (
+        '"Good morning," said Harriet.\n\n'
+        'Mr. Knightley put down his book and looked up at her.\n\n'
+        '"You are early today."'
+    )
+    assert attribute(text)[1] == ("knightley", "narration")
+    same_paragraph = 'Mr. Knightley put down his book. "You are early today."'
+    assert attribute(same_paragraph) == [("knightley", "narration")]
+
+
+def test_without_a_gold_cast_the_names_of_the_parse(attribute):
+    text = (
+        'Harriet Smith met Robert Martin at the gate.\n\n'
+        '"Where have you been?" asked Harriet.\n\n'
+        '"At the mill," said Robert.'
+    )
+    assert [key for key, _ in attribute(text, entities=None)] == ["Harriet Smith", "Robert Martin"]
+
+
+def test_speech_verb_reports_names_the_scorer_tells_apart(nlp):
+    # "Mr. Bennet" and "Mrs. Bennet" both normalise to "bennet" for the
+    # scorer: speech-verb reports an alias that only one entity has
+    text = '"You take delight in vexing me," said Mrs. Bennet.'
+    entities = [
+        Entity("mr", "Mr. Bennet", "person", ["Mr. Bennet"]),
+        Entity("mrs", "Mrs. Bennet", "person", ["Mrs. Bennet", "Mama"]),
+    ]
+    cast = Cast.from_entities(entities, text)
+    assert cast.characters["mrs"].name == "Mama"
+    assert cast.characters["mr"].name == "Mr. Bennet"  # no alias of its own: the span decides
+    [attribution] = Conversation(nlp(text), cast, quotations(text)).attribute()
+    assert attribution.key == "mrs"
+    assert text[attribution.speaker.start : attribution.speaker.end] in ("Mrs. Bennet", "Bennet")
+
+
+def test_a_metadata_line_is_not_a_speaker(nlp):
+    text = (
+        " date 2024-02-17 A month before the election, the country’s opposition in exile admits that it is "
+        "unable to influence the results."
+    )
+    words = "it is unable to influence the results"
+    start = text.index(words)
+    item = ModelInput("d", text, nlp(text), [QuoteSpan("q1", start, start + len(words))])
+    [row] = baselines.get("speech-verb").predict(item, "attribution")
+    assert text[row["speaker_start"] : row["speaker_end"]] == "the country’s opposition in exile"

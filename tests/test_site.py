@@ -72,6 +72,8 @@ def gold_document() -> dict:
         s, e = at(words)
         quotes.append({"id": qid, "start": s, "end": e, "type": kind, "speaker": speaker, "speaker_mention": mention, "cue": None})
     quotes[0]["cue"] = span("said")
+    for quote in quotes:  # what score --by reports on
+        quote["attributes"] = {"quote_type": "Explicit" if quote["type"] == "direct" else "Implicit"}
     return {"doc_id": "hand_doc", "source": "hand_doc.txt", "text": TEXT, "entities": entities, "quotes": quotes}
 
 
@@ -120,8 +122,9 @@ def built(tmp_path_factory) -> dict:
     ]
     for name, track, rows in runs:
         pred = write_jsonl(root / f"{name}.jsonl", rows)
-        status = main(["score", str(pred), "--name", name, "--track", track, "--gold", str(gold), "--results", str(results), "--bootstrap", "50"])
-        assert status == 0
+        status = main(["score", str(pred), "--name", name, "--track", track, "--gold", str(gold), "--results", str(results), "--bootstrap", "50",
+                       "--by", "quote_type"])
+        assert status == 0  # score rebuilt the site: no test builds it for these runs
     return {"root": root, "gold": gold, "results": results, "site": results / "site"}
 
 
@@ -209,6 +212,15 @@ def test_index_lists_every_leaderboard_row(built):
     found = re.findall(r'<tr data-model="([^"]+)" data-track="([^"]+)">', index)
     assert sorted(found) == sorted((r["model"], r["track"]) for r in rows)
     assert "Gold set: <strong>5 quotes</strong>" in index
+
+
+def test_run_page_shows_figures_by_attribute(built):
+    page = (run_folder(built["site"], "hand-attr") / "index.html").read_text(encoding="utf-8")
+    assert "<h3>quote_type</h3>" in page
+    # hand-attr: direct quotes q1 (correct), q3 (abstained), q5 (correct); indirect q2 (wrong), q4 (missed)
+    explicit = re.search(r'<tr><td data-value="Explicit">Explicit</td>(.*?)</tr>', page).group(1)
+    implicit = re.search(r'<tr><td data-value="Implicit">Implicit</td>(.*?)</tr>', page).group(1)
+    assert ">0.6667<" in explicit and ">0.0000<" in implicit
 
 
 def test_site_command_and_missing_leaderboard(tmp_path, built, capsys):

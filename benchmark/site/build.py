@@ -6,8 +6,8 @@ Layout of the site (every link relative, every file inside the site folder):
 - ``index.html``: the leaderboard, one sortable table per signature;
 - ``runs/<model>/<stamp>-<track>/index.html``: one page per leaderboard row's
   run (the folder of its record under ``results/runs/``);
-- ``runs/.../docs/<doc>.html``: the document view of that run and document;
-- ``texts/<doc>.js``: a document's text, shared by every run's view of it;
+- ``runs/.../view.html#d=<doc>``, ``runs/.../data/``, ``texts/<gold sha>/``:
+  the document view of that run (see :mod:`benchmark.site.documents`);
 - ``assets/site.css``, ``assets/site.js``.
 
 A run's documents can only be shown against the gold set it was scored on:
@@ -16,7 +16,10 @@ without document views, and say so.
 
 The whole site is written to a temporary folder beside it and swapped in
 under a lock, so a reader never sees half a site and two commands writing it
-at once do not mix their files.
+at once do not mix their files.  A run's folder depends only on its record
+(never changed), the gold set and this code: when those match the stamp of
+the previous site's folder, it is carried over by hard links instead of
+being drawn again.
 """
 
 from __future__ import annotations
@@ -253,7 +256,7 @@ def _index_page(runs, run_folders: dict[int, str], gold, gold_label: str) -> str
         n_gold = first.get("n_gold", "")
         same_gold = first.get("gold_sha256") == gold.sha256
         size = (
-            f"Gold set: <strong>{esc(n_gold)} quotes</strong>"
+            f"Gold set: <strong>{plural(int(n_gold), 'quote') if str(n_gold).isdigit() else esc(n_gold)}</strong>"
             + (f" in {plural(len(gold.documents), 'document')} (the current gold file)" if same_gold else f" (gold sha256 {esc(first.get('gold_sha256', '')[:12])}, not the current gold file)")
         )
         columns = [("rank", "num"), ("model", "text"), ("P", "num"), ("R", "num"), ("F1, 95% interval", "num"), ("macro F1", "num")]

@@ -137,8 +137,12 @@ def measured(command: list[str], *, label: str) -> dict:
         sys.stderr.write(err[-4000:])
         raise SystemExit(f"{label} failed with exit status {proc.returncode}")
     maxrss = re.findall(r"maxrss_kib (\d+)", err)
-    return {"label": label, "wall": wall, "peak_tree_mib": peak[0] / 1024, "peak_process_mib": int(maxrss[-1]) / 1024 if maxrss else float("nan"),
-            "stdout": out}
+    result = {"label": label, "wall": wall, "peak_tree_mib": peak[0] / 1024,
+              "peak_process_mib": int(maxrss[-1]) / 1024 if maxrss else float("nan"), "stdout": out}
+    # each step as soon as it is done: a run cut short still tells something
+    print(f"  {label}: {wall:,.1f} s, peak tree {result['peak_tree_mib']:,.0f} MiB, peak process {result['peak_process_mib']:,.0f} MiB",
+          file=sys.stderr, flush=True)
+    return result
 
 
 # --------------------------------------------------------------------------

@@ -210,3 +210,13 @@ def test_not_a_pdnc_repository(tmp_path, capsys):
     code, _, err = run(capsys, "gold", "import", "pdnc", tmp_path, "--out", tmp_path / "g.jsonl")
     assert code == 2
     assert "no data/ folder" in err
+
+
+def test_missing_and_duplicate_quote_ids_are_named_and_counted(tmp_path):
+    root = copy_repository(tmp_path)
+    table = root / "data" / "TheTestNovel" / "quotation_info.csv"
+    table.write_text(table.read_text().replace('"Q1","It is,"', '"","It is,"').replace('"Q3","Perhaps,"', '"Q2","Perhaps,"'))
+    result = read_pdnc(root, out=tmp_path / "g.jsonl", documents="TheTestNovel")
+    assert [q.id for q in result.documents[0].quotes] == ["Q0", "row4", "Q2", "Q2_2", "Q4", "Q5"]
+    assert "pdnc: 1 quotation(s) without a quoteID given the id rowLINE" in result.notes
+    assert "pdnc: 1 duplicate quoteID(s) given a suffix _2, _3, …" in result.notes

@@ -377,7 +377,10 @@ def _read_novel(novel: str, folder: Path, out: str | os.PathLike, tally: _Tally)
                 merged.append((start, end))
         parts = merged
 
-        quote_id = row["quoteID"].strip() or f"row{line}"
+        quote_id = row["quoteID"].strip()
+        if not quote_id:
+            counts["missing ids"] += 1
+            quote_id = f"row{line}"
         if quote_id in seen_ids:
             counts["duplicate ids"] += 1
             k = 2
@@ -538,6 +541,8 @@ def _notes(tally: _Tally, n_documents: int) -> list[str]:
         notes.append(f"pdnc: {c['unsorted']} quotation(s) listed their spans out of text order, sorted")
     if c["overlapping spans"]:
         notes.append(f"pdnc: {c['overlapping spans']} overlapping sub-quotation span(s) merged")
+    if c["missing ids"]:
+        notes.append(f"pdnc: {c['missing ids']} quotation(s) without a quoteID given the id rowLINE")
     if c["duplicate ids"]:
         notes.append(f"pdnc: {c['duplicate ids']} duplicate quoteID(s) given a suffix _2, _3, …")
     if c["speakers by alias"]:

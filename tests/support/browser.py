@@ -60,19 +60,22 @@ class Browser:
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
 
-        def wire_pipes() -> None:  # in the child, before exec: fd 3 in, fd 4 out
-            # copies above 9 first, so that neither end is already 3 or 4
-            low = {fd: fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w)}
-            os.dup2(low[to_browser_r], 3)
-            os.dup2(low[from_browser_w], 4)
-
+        # The browser reads fd 3 and writes fd 4.  bash puts the pipe ends there
+        # just before exec (a preexec_fn is unsafe with threads; dash takes
+        # single-digit descriptors only); the ends are first copied above 9,
+        # so that neither is already 3 or 4.
+        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_browser_r, from_browser_w)]
+        for fd in (to_browser_r, from_browser_w):
+            os.close(fd)
+        to_browser_r, from_browser_w = ends
+        wire = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w} {to_browser_r}<&- {from_browser_w}>&-'
         self.process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-pipe", f"--window-size={width},{height}", "about:blank"],
+            [shutil.which("bash") or "/bin/bash", "-c", wire, binary, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-pipe",
+             f"--window-size={width},{height}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=wire_pipes,
-            close_fds=False,  # Python's own descriptors are not inheritable; 3 and 4 are
+            pass_fds=(to_browser_r, from_browser_w),
         )
         os.close(to_browser_r)
         os.close(from_browser_w)

@@ -77,6 +77,10 @@ def gold_document() -> dict:
     return {"doc_id": "hand_doc", "source": "hand_doc.txt", "text": TEXT, "entities": entities, "quotes": quotes}
 
 
+QUIET_DOCUMENT = {"doc_id": "quiet_doc", "source": "quiet_doc.txt", "text": "Nothing was said here, they claimed.\n", "entities": [], "quotes": []}
+QUIET_PREDICTION = {"doc_id": "quiet_doc", "start": 0, "end": 22, "speaker": "they"}  # matches no gold quote
+
+
 def end_to_end_predictions() -> list[dict]:
     def row(words, speaker, mention=None, shift=0):
         s, e = at(words)
@@ -91,6 +95,7 @@ def end_to_end_predictions() -> list[dict]:
         row("Taxes will rise next year,", None),
         row(UNMATCHED, "Nobody"),
         row("We will open on time,", "Smith", span("Smith", LAST), shift=3),  # the predicted span differs
+        QUIET_PREDICTION,
     ]
 
 
@@ -113,7 +118,7 @@ def built(tmp_path_factory) -> dict:
     """Two runs scored by the real CLI (which rebuilds the site), a third
     model so that the table has something to sort."""
     root = tmp_path_factory.mktemp("site")
-    gold = write_jsonl(root / "gold.jsonl", [gold_document()])
+    gold = write_jsonl(root / "gold.jsonl", [gold_document(), QUIET_DOCUMENT])
     results = root / "results"
     runs = [
         ("hand-e2e", "end-to-end", end_to_end_predictions()),
@@ -341,6 +346,17 @@ def test_document_view_marks_every_gold_quote(browser, built, model):
 
 def choose(browser: Browser, select_id: str, value: str) -> None:
     browser.evaluate(f"(s => {{ s.value = {json.dumps(value)}; s.dispatchEvent(new Event('change')); }})(document.getElementById({json.dumps(select_id)}))")
+
+
+@needs_browser
+def test_a_document_without_gold_quotes_shows_its_unmatched_prediction(browser, built):
+    site = built["site"]
+    run_page = (run_folder(site, "hand-e2e") / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="view.html#d=quiet_doc">quiet_doc</a></td>(<td class="num">0</td>){5}<td class="num">1</td>', run_page)
+    fresh(browser, run_folder(site, "hand-e2e") / "view.html", "d=quiet_doc")
+    assert browser.evaluate("document.querySelectorAll('mark[data-quote-id]').length") == 0
+    assert browser.evaluate("Array.from(document.querySelectorAll('mark[data-unmatched]')).map(m => m.textContent)") == ["Nothing was said here,"]
+    no_problems(browser, site)
 
 
 @needs_browser

@@ -502,6 +502,9 @@ def _render_run(folder: Path, results: Path, row, record, gold, relative: str, t
     unmatched_by_doc: dict[str, list[dict]] = {}
     for u in result.get("unmatched_predictions") or []:
         unmatched_by_doc.setdefault(u["doc_id"], []).append(u)
+    # a document with predictions but no gold quote is listed too
+    for doc_id in unmatched_by_doc:
+        entries_by_doc.setdefault(doc_id, [])
     outcome_counts = {doc_id: Counter(quote_outcome(e) for e in entries) for doc_id, entries in entries_by_doc.items()}
     unmatched_counts = {doc_id: len(u) for doc_id, u in unmatched_by_doc.items()}
     title = f"{result['model']} ({result['track']})"

@@ -5,8 +5,11 @@ mention, quote and fragment (integers in numpy arrays, strings in lists):
 :class:`GoldColumns`.  Validating a large gold file and building its objects
 costs several times the scoring itself, so :func:`load_gold_columns` keeps
 the columns of a validated file in one ``.npz`` file per gold file, named by
-the file's sha256 and quotebench's version, in a cache folder (by default
-``RESULTS/cache/gold/``, ignored by git).
+the file's sha256 and quotebench's version, in a cache folder
+(:class:`GoldCache`; ``quotebench score`` uses ``.quotebench-cache/`` next to
+the gold file, to be ignored by git, unless ``--no-cache``, and writes an
+entry only once the submission has been scored, so that a rejected
+submission changes nothing on disk).
 
 An entry is used only when all of these hold; otherwise the gold file is
 validated again and the entry rewritten:
@@ -44,8 +47,14 @@ from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, _Checker,
 from benchmark.names import normalize_name
 
 CACHE_FORMAT = 1
-DEFAULT_CACHE_FOLDER = Path("cache") / "gold"
-"""Under the results folder."""
+CACHE_FOLDER_NAME = ".quotebench-cache"
+"""The cache folder's name, next to the gold file (see :func:`default_cache_folder`)."""
+
+
+def default_cache_folder(gold_path: str | os.PathLike) -> Path:
+    """``.quotebench-cache/`` in the gold file's folder: the entries follow the
+    gold file, whichever results folder a run records into."""
+    return Path(gold_path).parent / CACHE_FOLDER_NAME
 
 
 @dataclass(slots=True)
@@ -161,30 +170,54 @@ def file_sha256(path: str | os.PathLike) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def load_gold_columns(path: str | os.PathLike, *, cache: str | os.PathLike | None) -> GoldColumns:
-    """The columns of a validated gold file, from the cache folder ``cache``
-    when it holds a usable entry (see the module docstring), else by
-    validating the file (:func:`benchmark.gold.load_gold`, which raises
-    :class:`~benchmark.errors.InputErrors` on an invalid file) and writing an
-    entry.  ``cache=None``: no cache is read or written."""
-    path_str = os.fspath(path)
-    if cache is None or not Path(path).is_file():
-        return GoldColumns.from_gold(load_gold(path))
-    sha256 = file_sha256(path)
-    entry = Path(cache) / f"{sha256}-{__version__}.npz"
-    columns = _read_entry(entry, path_str, sha256)
-    if columns is not None:
+class GoldCache:
+    """A folder of gold-column entries.  :meth:`load` reads an entry or
+    validates the gold file; :meth:`save` then writes what :meth:`load` had
+    to build, so that a caller can write nothing at all when what follows
+    fails (a rejected submission changes nothing on disk)."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self._pending: tuple[Path, GoldColumns, list[str], list[str]] | None = None
+
+    def load(self, path: str | os.PathLike) -> GoldColumns:
+        """The columns of the validated gold file at ``path``, from an entry
+        when a usable one exists (see the module docstring), else from
+        :func:`benchmark.gold.load_gold`, which raises
+        :class:`~benchmark.errors.InputErrors` on an invalid file."""
+        path_str = os.fspath(path)
+        if not Path(path).is_file():
+            return GoldColumns.from_gold(load_gold(path))  # load_gold says what is wrong
+        sha256 = file_sha256(path)
+        entry = self.folder / f"{sha256}-{__version__}.npz"
+        columns = _read_entry(entry, path_str, sha256)
+        if columns is not None:
+            return columns
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MissingSourceWarning)
+            gold = load_gold(path)
+        said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
+        for w in caught:  # said again, as if they had not been caught
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        columns = GoldColumns.from_gold(gold)
+        if gold.sha256 == sha256:  # the file did not change while it was read
+            self._pending = (entry, columns, said, [doc.source for doc in gold.documents])
         return columns
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MissingSourceWarning)
-        gold = load_gold(path)
-    said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
-    for w in caught:  # said again, as if they had not been caught
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    columns = GoldColumns.from_gold(gold)
-    if gold.sha256 == sha256:  # the file did not change while it was read
-        _write_entry(entry, columns, said, [doc.source for doc in gold.documents])
-    return columns
+
+    def save(self) -> None:
+        """Write the entry that the last :meth:`load` missed, if any; a cache
+        that cannot be written is no error."""
+        if self._pending is not None:
+            _write_entry(*self._pending)
+            self._pending = None
+
+
+def load_gold_columns(path: str | os.PathLike, *, cache: GoldCache | None = None) -> GoldColumns:
+    """The columns of a validated gold file, through ``cache`` when given
+    (whose :meth:`GoldCache.save` the caller calls when it is done)."""
+    if cache is None:
+        return GoldColumns.from_gold(load_gold(path))
+    return cache.load(path)
 
 
 def _sources(path: str, document_sources: list[str]) -> list[list[Any]]:

@@ -1093,6 +1093,17 @@ def format_result(result: dict[str, Any]) -> str:
     )
     if by_type:
         out.append(f"recall by type: {by_type}")
+    for attribute, rows in result.get("by_attribute", {}).items():
+        shown = rows[:MAX_TABLE_ROWS]
+        width = max((len(row["value"]) for row in shown), default=5)
+        out.append(f"by {attribute}:  {'value'.ljust(width)}      P      R     F1     TP   pred   gold  quotes")
+        out += [
+            f"  {' ' * len(attribute)}  {row['value'].ljust(width)}  {f3(row['precision'])}  {f3(row['recall'])}  {f3(row['f1'])}"
+            f"  {row['tp']:>5}  {row['predicted']:>5}  {row['gold']:>5}  {row['n_quotes']:>6}"
+            for row in shown
+        ]
+        if len(rows) > len(shown):
+            out.append(f"  … {len(rows) - len(shown)} more values (see --json)")
     n_docs = result["n_documents"]
     out.append(
         f"n_gold={result['n_gold']} quotes in {n_docs} document{'s' if n_docs != 1 else ''}"

@@ -50,6 +50,7 @@ import orjson
 
 from benchmark.errors import InputError, UsageError
 from benchmark.gold import QUOTE_TYPES, GoldSet
+from benchmark.gold_cache import GoldColumns
 from benchmark.models import TRACKS
 OPTIONAL_FIELDS = ("speaker_start", "speaker_end", "type")
 REQUIRED_FIELDS = {
@@ -92,7 +93,7 @@ class Predictions:
         sha256: str = "",
         *,
         columns: dict[str, Any] | None = None,
-        gold: GoldSet | None = None,
+        gold: GoldSet | GoldColumns | None = None,
     ):
         if rows is None and columns is None:
             raise ValueError("Predictions need rows or columns")
@@ -118,7 +119,7 @@ class Predictions:
         return self._columns
 
     @classmethod
-    def from_rows(cls, rows: list[Any], gold: GoldSet, track: str | None = None, *, source: str = "<rows>") -> "Predictions":
+    def from_rows(cls, rows: list[Any], gold: GoldSet | GoldColumns, track: str | None = None, *, source: str = "<rows>") -> "Predictions":
         """Validate in-memory rows (dicts in the submission format) exactly as
         :func:`read_predictions` validates a JSON Lines file's objects: the
         same checks, the same messages, ``source:N`` naming the N-th row
@@ -149,7 +150,7 @@ def validate_model_name(name: str) -> str:
     return name
 
 
-def read_predictions(path: str | os.PathLike, gold: GoldSet, track: str | None = None) -> Predictions:
+def read_predictions(path: str | os.PathLike, gold: GoldSet | GoldColumns, track: str | None = None) -> Predictions:
     """Read and fully validate a submission against ``gold``.
 
     Raises :class:`InputError` (``FILE:LINE: field: problem``) on the first
@@ -384,19 +385,20 @@ class _RowChecker:
     first problem precisely.  The row-by-row check is the definition; the
     column tests only ever accept what it accepts."""
 
-    def __init__(self, path: str, gold: GoldSet, track: str | None):
+    def __init__(self, path: str, gold: GoldSet | GoldColumns, track: str | None):
         self.path = path
         self.gold = gold
         self.track = track
         self.first_line = 0  # the line whose fields decided the track, when inferred
-        self.text_length = {d.doc_id: len(d.text) for d in gold.documents}
+        self.text_length = gold.text_lengths() if isinstance(gold, GoldColumns) else {d.doc_id: len(d.text) for d in gold.documents}
         self._quote_positions: dict[tuple[str, str], int] | None = None
         self.seen: dict[tuple, int] = {}
 
     @property
     def quote_positions(self) -> dict[tuple[str, str], int]:
         if self._quote_positions is None:
-            self._quote_positions = quote_positions(self.gold)
+            gold = self.gold
+            self._quote_positions = gold.quote_positions() if isinstance(gold, GoldColumns) else quote_positions(gold)
         return self._quote_positions
 
     def fail(self, line: int, field: str, problem: str) -> NoReturn:

@@ -395,6 +395,8 @@ def test_score_on_the_command_line_writes_json_and_nothing_else(tmp_path, capsys
     printed = capsys.readouterr().out
     assert "leonid_volkov" in printed and "n_gold=4 quotes in 1 document" in printed
     assert not results.exists()
+    [entry] = (gold_path.parent / ".quotebench-cache").iterdir()  # the gold set's columns, cached
+    assert entry.name.startswith(gold.sha256)
     saved = json.loads(out.read_text(encoding="utf-8"))
     for key in ("signature", "model", "track", "micro", "macro", "per_speaker", "ci", "detection"):
         assert key in saved
@@ -435,3 +437,140 @@ def test_predictions_built_from_rows_score_as_read_from_a_file(tmp_path):
     from_file = read_predictions(write_jsonl(tmp_path / "a.jsonl", attribution_rows), gold)
     built = Predictions("<memory>", "attribution", attribution_rows)
     assert score(gold, built, model="m", n_bootstrap=100) == score(gold, from_file, model="m", n_bootstrap=100)
+
+
+# --------------------------------------------------------------------------
+# The gold cache, warnings, --by
+
+
+def _cached_score(gold_path: Path, cache_dir: Path, pred: Path, **settings) -> dict:
+    from benchmark.gold_cache import GoldCache, load_gold_columns
+
+    cache = GoldCache(cache_dir)
+    columns = load_gold_columns(gold_path, cache=cache)
+    result = score(columns, read_predictions(pred, columns), model="m", **settings)
+    cache.save()
+    return result
+
+
+def _without_paths(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "warnings"}
+
+
+@pytest.mark.parametrize("track", ["attribution", "end-to-end"])
+def test_a_cached_gold_set_scores_the_same_and_a_damaged_or_stale_entry_is_rebuilt(tmp_path, track):
+    rng = random.Random(3)
+    gold = random_gold(rng, 4)
+    gold_path, gold = save_gold(gold.documents, tmp_path)
+    names = [rng.choice(["Volkov", "Putin", "He", None]) for d in gold.documents for q in d.quotes]
+    if track == "attribution":
+        rows = [{"doc_id": d.doc_id, "quote_id": q.id} for d in gold.documents for q in d.quotes]
+    else:
+        rows = [{"doc_id": d.doc_id, "start": q.start, "end": q.end + 1} for d in gold.documents for q in d.quotes]
+    rows = [{**row, "speaker": name} for row, name in zip(rows, names)]
+    pred = write_jsonl(tmp_path / "pred.jsonl", rows)
+    want = score(gold, read_predictions(pred, gold), model="m", n_bootstrap=100)
+    cache_dir = tmp_path / "cache"
+    first = _cached_score(gold_path, cache_dir, pred, n_bootstrap=100)  # builds the entry
+    [entry] = cache_dir.iterdir()
+    assert entry.name.startswith(gold.sha256) and entry.name.endswith(f"-{__version__}.npz")
+    second = _cached_score(gold_path, cache_dir, pred, n_bootstrap=100)  # reads it
+    assert first == second == want
+
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[: len(whole) // 2])  # a damaged entry: ignored, then written again
+    assert _cached_score(gold_path, cache_dir, pred, n_bootstrap=100) == want
+    assert entry.read_bytes() == whole
+    entry.write_bytes(b"not a zip file")
+    assert _cached_score(gold_path, cache_dir, pred, n_bootstrap=100) == want
+    assert entry.read_bytes() == whole
+
+    # a changed gold file misses its old entry: the new file's own is written
+    changed = list(gold.documents)
+    changed[0].entities[0].aliases.append("Someone Else")
+    gold_path, gold2 = save_gold(changed, tmp_path)
+    assert _cached_score(gold_path, cache_dir, pred, n_bootstrap=100) == score(gold2, read_predictions(pred, gold2), model="m", n_bootstrap=100)
+    assert len(list(cache_dir.iterdir())) == 2
+
+
+def test_a_cached_gold_set_is_validated_again_when_a_source_file_changes(tmp_path):
+    from benchmark.errors import InputErrors
+    from benchmark.gold_cache import GoldCache
+
+    document, _ = volkov_document()
+    (tmp_path / "seeds").mkdir()
+    seed = tmp_path / "seeds" / "volkov.txt"
+    seed.write_text(document.text, encoding="utf-8")
+    document.source = "seeds/volkov.txt"
+    gold_path, _ = save_gold([document], tmp_path)
+    cache = GoldCache(tmp_path / "cache")
+    cache.load(gold_path)
+    cache.save()
+    GoldCache(tmp_path / "cache").load(gold_path)  # from the entry
+    seed.write_text(document.text.replace("Kremlin", "Kremlim"), encoding="utf-8")
+    with pytest.raises(InputErrors, match="differs from source file"):
+        GoldCache(tmp_path / "cache").load(gold_path)
+
+
+def test_a_cached_load_repeats_the_missing_source_warning(tmp_path):
+    from benchmark.gold import MissingSourceWarning
+    from benchmark.gold_cache import GoldCache
+
+    document, _ = volkov_document()
+    document.source = "no/such/file.txt"
+    gold_path, _ = save_gold([document], tmp_path)
+    for _ in range(2):  # building the entry, then reading it
+        cache = GoldCache(tmp_path / "cache")
+        with pytest.warns(MissingSourceWarning, match="'no/such/file.txt' not found"):
+            cache.load(gold_path)
+        cache.save()
+
+
+def test_an_empty_submission_is_scored_with_a_warning_on_stderr_and_in_the_record(tmp_path, capsys):
+    document, _ = volkov_document()
+    gold_path, _ = save_gold([document], tmp_path)
+    pred = tmp_path / "empty.jsonl"
+    pred.write_text("", encoding="utf-8")
+    results = tmp_path / "results"
+    code = main(["score", str(pred), "--name", "nothing", "--gold", str(gold_path), "--results", str(results), "--bootstrap", "10"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert f"warning: the submission {pred} has no rows: every gold quote counts as missed" in err.splitlines()
+    [record] = results.glob("runs/nothing/*/record.json")
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    assert saved["result"]["warnings"] == [f"the submission {pred} has no rows: every gold quote counts as missed"]
+    assert counts(saved["result"]["micro"]) == (0, 0, 4)
+
+
+def test_by_attribute_gives_precision_and_recall_per_value(tmp_path, capsys):
+    document, s = volkov_document()
+    # q1 Explicit, q2 Implicit, q3 Explicit with two addressees, q4 without attributes
+    document.quotes[0].attributes = {"quote_type": "Explicit", "addressees": ["Anna"]}
+    document.quotes[1].attributes = {"quote_type": "Implicit"}
+    document.quotes[2].attributes = {"quote_type": "Explicit", "addressees": ["Anna", "Boris"]}
+    gold_path, gold = save_gold([document], tmp_path)
+    rows = [
+        e2e("volkov", s["q1"], "Volkov"),  # right
+        e2e("volkov", s["q2"], "Putin"),  # wrong
+        e2e("volkov", s["q3"], None),  # abstains
+        e2e("volkov", s["q4"], "Pevchikh"),  # right
+        e2e("volkov", Span(0, 1), "Putin"),  # unmatched: in no value's precision
+    ]
+    result = score_rows(gold, tmp_path, rows, track="end-to-end", by=["quote_type", "addressees"])
+    by_type = {row["value"]: counts(row) for row in result["by_attribute"]["quote_type"]}
+    # (tp, predicted, gold): Explicit q1 right + q3 abstained; Implicit q2 wrong; (none) q4 right
+    assert by_type == {"Explicit": (1, 1, 2), "Implicit": (0, 1, 1), "(none)": (1, 1, 1)}
+    explicit = result["by_attribute"]["quote_type"][0]
+    assert (explicit["value"], explicit["precision"], explicit["recall"], explicit["f1"], explicit["n_quotes"]) == ("Explicit", 1.0, 0.5, 2 / 3, 2)
+    by_addressee = {row["value"]: counts(row) for row in result["by_attribute"]["addressees"]}
+    # a list counts under each element: Anna q1 and q3, Boris q3; (none) q2 and q4
+    assert by_addressee == {"Anna": (1, 1, 2), "Boris": (0, 0, 1), "(none)": (1, 2, 2)}
+
+    pred = write_jsonl(tmp_path / "pred.jsonl", rows)
+    out = tmp_path / "result.json"
+    code = main(["score", str(pred), "--name", "m", "--gold", str(gold_path), "--no-leaderboard", "--bootstrap", "0",
+                 "--by", "quote_type,addressees", "--by", "quote_type", "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "by quote_type:" in printed and "Explicit" in printed and "by addressees:" in printed
+    assert json.loads(out.read_text(encoding="utf-8"))["by_attribute"] == result["by_attribute"]

@@ -17,13 +17,19 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     add_scoring_options(p)
     p.add_argument("--json", default=None, metavar="OUT", help="write the full result as JSON")
     p.add_argument("--no-leaderboard", action="store_true", help="do not record the run")
+    p.add_argument("--by", action="append", default=[], metavar="ATTRIBUTE",
+                   help="also give precision and recall per value of this quote attribute (repeatable, or comma-separated)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="validate the gold file without reading or writing its cache (.quotebench-cache/ next to it)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import gc
 
-    from benchmark.gold import load_gold
+    import sys
+
+    from benchmark.gold_cache import GoldCache, default_cache_folder, load_gold_columns
     from benchmark.scoring import format_result, score
     from benchmark.submission import read_predictions
 
@@ -37,15 +43,21 @@ def run(args: argparse.Namespace) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        gold = load_gold(args.gold)
+        cache = None if args.no_cache else GoldCache(default_cache_folder(args.gold))
+        gold = load_gold_columns(args.gold, cache=cache)
         predictions = read_predictions(args.pred, gold, args.track)
-        result = score(gold, predictions, model=args.name, **scoring_options(args))
+        by = [name.strip() for value in args.by for name in value.split(",") if name.strip()]
+        result = score(gold, predictions, model=args.name, by=by, **scoring_options(args))
     finally:
         if collecting:
             # What was read lives until the end: move it out of the
             # collector's reach instead of having it rescanned once more.
             gc.freeze()
             gc.enable()
+    if cache is not None:
+        cache.save()
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(format_result(result))
     if args.json:
         from benchmark.files import write_json_atomic
@@ -58,5 +70,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nrecorded: {record}")
         from benchmark.site import build_site
 
-        print(f"site: {build_site(args.results, gold)}")
+        print(f"site: {build_site(args.results, args.gold)}")
     return 0

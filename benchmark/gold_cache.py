@@ -67,14 +67,17 @@ class GoldColumns:
     path: str
     sha256: str
     doc_ids: list[str]
-    texts: list[str]
+    text_length: np.ndarray  # per document, in characters
     entity_ids: list[str]  # distinct, in order of first appearance
     e_doc: np.ndarray  # per entity row: its document
     e_entity: np.ndarray  # per entity row: index into entity_ids
     e_name: list[str]  # per entity row: the entity's name there
     n_row: np.ndarray  # per name or alias entry: its entity row (the name first, then the aliases)
     n_is_alias: np.ndarray  # bool
-    n_normalized: list[str]  # normalize_name of the entry
+    n_word: np.ndarray  # per entry: index into words of its normalize_name
+    words: list[str]  # the distinct normalised names and aliases
+    raw_names: list[str]  # the distinct names and aliases as written ...
+    raw_word: np.ndarray  # ... and the index into words of each one's normalize_name
     m_row: np.ndarray  # per mention: its entity row
     m_start: np.ndarray
     m_end: np.ndarray
@@ -90,6 +93,13 @@ class GoldColumns:
     f_quote: np.ndarray  # per fragment: its quote (quotes without fragments have none)
     f_start: np.ndarray
     f_end: np.ndarray
+    text: str | bytes  # the texts joined by "\n"; UTF-8 bytes until first asked for (joined_text)
+
+    def joined_text(self) -> str:
+        """The documents' texts, in order, joined by "\n"."""
+        if isinstance(self.text, bytes):
+            self.text = self.text.decode("utf-8")
+        return self.text
 
     @property
     def n_quotes(self) -> int:
@@ -103,7 +113,10 @@ class GoldColumns:
         for _, e in entity_rows:
             entity_index.setdefault(e.id, len(entity_index))
         names = [(row, name, k > 0) for row, (_, e) in enumerate(entity_rows) for k, name in enumerate((e.name, *e.aliases))]
-        normalized = {name: normalize_name(name) for name in {name for _, name, _ in names}}
+        raw_names = list(dict.fromkeys(name for _, name, _ in names))
+        word_index: dict[str, int] = {}
+        raw_word = [word_index.setdefault(normalize_name(name), len(word_index)) for name in raw_names]
+        word_of_raw = dict(zip(raw_names, raw_word))
         mentions = [(row, m) for row, (_, e) in enumerate(entity_rows) for m in e.mentions]
         quotes = [(d, q) for d, doc in enumerate(documents) for q in doc.quotes]
         fragments = [(k, f) for k, (_, q) in enumerate(quotes) if q.fragments for f in q.fragments]
@@ -116,14 +129,17 @@ class GoldColumns:
             path=gold.path,
             sha256=gold.sha256,
             doc_ids=[doc.doc_id for doc in documents],
-            texts=[doc.text for doc in documents],
+            text_length=ints([len(doc.text) for doc in documents]),
             entity_ids=list(entity_index),
             e_doc=ints([d for d, _ in entity_rows]),
             e_entity=ints([entity_index[e.id] for _, e in entity_rows]),
             e_name=[e.name for _, e in entity_rows],
             n_row=ints([row for row, _, _ in names]),
             n_is_alias=np.array([alias for _, _, alias in names], dtype=bool),
-            n_normalized=[normalized[name] for _, name, _ in names],
+            n_word=ints([word_of_raw[name] for _, name, _ in names]),
+            words=list(word_index),
+            raw_names=raw_names,
+            raw_word=ints(raw_word),
             m_row=ints([row for row, _ in mentions]),
             m_start=ints([m.start for _, m in mentions]),
             m_end=ints([m.end for _, m in mentions]),
@@ -139,11 +155,12 @@ class GoldColumns:
             f_quote=ints([k for k, _ in fragments]),
             f_start=ints([f.start for _, f in fragments]),
             f_end=ints([f.end for _, f in fragments]),
+            text="\n".join(doc.text for doc in documents),
         )
 
     def text_lengths(self) -> dict[str, int]:
         """doc_id -> length of its text."""
-        return {doc_id: len(text) for doc_id, text in zip(self.doc_ids, self.texts)}
+        return dict(zip(self.doc_ids, self.text_length.tolist()))
 
     def quote_positions(self) -> dict[tuple[str, str], int]:
         """(doc_id, quote_id) -> the quote's position (documents in file order,
@@ -154,11 +171,12 @@ class GoldColumns:
 
 
 _ARRAYS = tuple(f.name for f in fields(GoldColumns) if f.type == "np.ndarray")
-_STRINGS = tuple(f.name for f in fields(GoldColumns) if f.name not in _ARRAYS and f.name not in ("path", "sha256"))
+_STRINGS = tuple(f.name for f in fields(GoldColumns) if f.name not in _ARRAYS and f.name not in ("path", "sha256", "text"))
 _ROW_COUNTS = {  # columns that have one entry per row of the same table
-    "doc_ids": ("texts",),
+    "doc_ids": ("text_length",),
     "e_doc": ("e_entity", "e_name"),
-    "n_row": ("n_is_alias", "n_normalized"),
+    "n_row": ("n_is_alias", "n_word"),
+    "raw_names": ("raw_word",),
     "m_row": ("m_start", "m_end"),
     "q_doc": ("q_id", "q_start", "q_end", "q_type", "q_speaker", "q_mention_start", "q_mention_end", "q_attributes"),
     "f_quote": ("f_start", "f_end"),
@@ -246,6 +264,7 @@ def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_so
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
                  strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
+                 text=np.frombuffer(columns.joined_text().encode("utf-8"), dtype=np.uint8),
                  **{name: getattr(columns, name) for name in _ARRAYS})
         entry.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(entry, buffer.getvalue())
@@ -262,7 +281,10 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
             if (meta["format"], meta["version"], meta["sha256"]) != (CACHE_FORMAT, __version__, sha256):
                 return None
             strings = orjson.loads(stored["strings"].tobytes())
-            columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings)
+            # every member is read whole now, so that zipfile checks its CRC:
+            # a damaged entry is found here, not halfway through scoring
+            columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings,
+                                  text=stored["text"].tobytes())
     except Exception:  # noqa: BLE001  any damage, of any kind, means: validate again
         return None
     for first, others in _ROW_COUNTS.items():

@@ -265,7 +265,7 @@ class _GoldIndex:
         self.n_documents = len(gold.doc_ids)
         self.doc_ids = gold.doc_ids
         self.doc_index = {doc_id: i for i, doc_id in enumerate(gold.doc_ids)}
-        lengths = np.array([len(text) for text in gold.texts], dtype=np.int64)
+        lengths = gold.text_length
         self.base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
 
         # entities: ids are global, names are looked up per document
@@ -274,6 +274,8 @@ class _GoldIndex:
         _, first_row = np.unique(gold.e_entity, return_index=True)  # each entity's first row
         self.entity_names = [gold.e_name[row] for row in first_row.tolist()]
         self._name_tables: dict[bool, tuple] = {}
+        self._vocabulary: dict[str, int] | None = None
+        self._raw_vocabulary: dict[str, int] = {}
         mention_base = self.base[gold.e_doc[gold.m_row]]
         self.m_start = gold.m_start + mention_base
         self.m_end = gold.m_end + mention_base
@@ -310,9 +312,9 @@ class _GoldIndex:
         """(document, entity) -> the entity's normalised name there."""
         gold = self.gold
         is_name = ~gold.n_is_alias
-        rows = gold.n_row[is_name].tolist()
-        normalized = [name for name, alias in zip(gold.n_normalized, gold.n_is_alias.tolist()) if not alias]
-        return {(d, e): name for d, e, name in zip(gold.e_doc[rows].tolist(), gold.e_entity[rows].tolist(), normalized)}
+        rows = gold.n_row[is_name]
+        normalized = [gold.words[w] for w in gold.n_word[is_name].tolist()]
+        return dict(zip(zip(gold.e_doc[rows].tolist(), gold.e_entity[rows].tolist()), normalized))
 
     def name_codes(self, doc: np.ndarray, speakers: list[str | None], *, aliases: bool) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """Per prediction (document, speaker): the one entity of its document
@@ -322,13 +324,12 @@ class _GoldIndex:
         table = self._name_tables.get(aliases)
         if table is None:
             table = self._name_tables[aliases] = self._name_table(aliases)
-        vocabulary, width, keys, entities = table
+        width, keys, entities = table
         codes = np.full(len(speakers), _ABSTAIN, dtype=np.int64)
         named = np.flatnonzero([speaker is not None for speaker in speakers])
         if len(named) == 0:
             return codes, {}
-        given = [speakers[k] for k in named.tolist()]
-        word = np.array([vocabulary.get(name, -1) for name in _normalized(given)], dtype=np.int64)
+        word = self._words([speakers[k] for k in named.tolist()])
         # a name in no entity's vocabulary gets key d * width - 1, which no entity row has
         key = doc[named] * width + word
         low = np.searchsorted(keys, key, side="left")
@@ -339,36 +340,42 @@ class _GoldIndex:
         candidates = {int(named[i]): entities[low[i]:high[i]] for i in np.flatnonzero(found > 1).tolist()}
         return codes, candidates
 
-    def _name_table(self, aliases: bool) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
-        """(vocabulary of normalised names, key width, sorted keys d * width +
-        word, their entities), one row per distinct (document, name, entity)."""
+    def _words(self, names: list[str]) -> np.ndarray:
+        """Each name's index in the gold set's normalised names (-1: none
+        there); normalize_name runs once per distinct name that is not
+        written exactly as a gold name or alias."""
+        gold = self.gold
+        if self._vocabulary is None:
+            self._vocabulary = {word: i for i, word in enumerate(gold.words)}
+            self._raw_vocabulary = dict(zip(gold.raw_names, gold.raw_word.tolist()))
+        vocabulary, raw = self._vocabulary, self._raw_vocabulary
+        distinct = {name: raw.get(name, -2) for name in dict.fromkeys(names)}
+        for name, word in distinct.items():
+            if word == -2:
+                distinct[name] = vocabulary.get(normalize_name(name), -1)
+        return np.array([distinct[name] for name in names], dtype=np.int64)
+
+    def _name_table(self, aliases: bool) -> tuple[int, np.ndarray, np.ndarray]:
+        """(key width, sorted keys d * width + word, their entities), one row
+        per distinct (document, normalised name, entity)."""
         gold = self.gold
         if aliases:  # an alias (or name) that normalises to nothing names nobody
-            keep = np.array([bool(name) for name in gold.n_normalized], dtype=bool)
+            keep = np.array([bool(word) for word in gold.words], dtype=bool)[gold.n_word]
         else:
             keep = ~gold.n_is_alias
-        normalized = [name for name, kept in zip(gold.n_normalized, keep.tolist()) if kept]
-        vocabulary: dict[str, int] = {}
-        word = np.array([vocabulary.setdefault(name, len(vocabulary)) for name in normalized], dtype=np.int64)
-        width = len(vocabulary) + 1
+        width = len(gold.words) + 1
         rows = gold.n_row[keep]
-        keys, row_entity = gold.e_doc[rows] * width + word, gold.e_entity[rows]
+        keys, row_entity = gold.e_doc[rows] * width + gold.n_word[keep], gold.e_entity[rows]
         order = np.lexsort((row_entity, keys))
         keys, row_entity = keys[order], row_entity[order]
         distinct = np.ones(len(keys), dtype=bool)
         distinct[1:] = (keys[1:] != keys[:-1]) | (row_entity[1:] != row_entity[:-1])
-        return vocabulary, width, keys[distinct], row_entity[distinct]
+        return width, keys[distinct], row_entity[distinct]
 
     @property
     def text(self) -> str:
         """All texts on the global axis (the separators are never inside a span)."""
-        return "\n".join(self.gold.texts)
-
-
-def _normalized(names: list[str]) -> list[str]:
-    """normalize_name of each name, computed once per distinct name."""
-    distinct = {name: normalize_name(name) for name in dict.fromkeys(names)}
-    return list(map(distinct.__getitem__, names))
+        return self.gold.joined_text()
 
 
 # --------------------------------------------------------------------------

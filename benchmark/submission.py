@@ -52,6 +52,7 @@ from benchmark.errors import InputError, UsageError
 from benchmark.gold import QUOTE_TYPES, GoldSet
 from benchmark.gold_cache import GoldColumns
 from benchmark.models import TRACKS
+
 OPTIONAL_FIELDS = ("speaker_start", "speaker_end", "type")
 REQUIRED_FIELDS = {
     "attribution": ("doc_id", "quote_id", "speaker"),

@@ -1,52 +1,49 @@
-"""How the cost of ``quotebench score`` grows with the size of the gold set,
-next to two references measured in the same run.
+"""``quotebench score`` against its physical floor, in two shapes of
+synthetic data (issue 13).
 
-For each size (gold quotes; 10 per document) the script writes a synthetic
-gold set and one submission per track, then times, each in a fresh
-interpreter started the same way (``python ...``, site packages on, no
-warm-up), so that start-up is counted alike in all three:
+For each shape and size (gold quotes; 10 per document) the script writes a
+synthetic gold set and one submission per track, then times, each in a fresh
+interpreter started the same way (``python ...``, site packages on), so
+that start-up counts alike:
 
-- **floor**: reading the gold file and the submission line by line with the
-  standard ``json`` module, keeping the objects: what any scorer must at
-  least do.  The interpreter runs with its defaults, so the floor includes
-  the cyclic garbage collector's passes over the objects it keeps;
-  ``floor-nogc`` is the same with the collector switched off (as ``quotebench
-  score`` switches it off while reading), a stricter reference shown beside
-  it;
-- **naive**: the floor, a dictionary join of predictions to gold quotes (by
-  quote id; end-to-end by exact doc_id/start/end), and one call of
-  scikit-learn's ``precision_recall_fscore_support`` over the per-quote
-  speaker labels (``average=None``): a scorer without span pairing, name
-  resolution or intervals;
-- **score**: ``python -m benchmark score PRED --gold GOLD --no-leaderboard``
-  with the default settings (1,000 bootstrap resamples), its table printed to
-  /dev/null.
+- **floor**: both files parsed line by line with the standard ``json``
+  module, each object discarded at once, the interpreter with its default
+  settings (no list kept, cyclic collector on): what any scorer must at
+  least do;
+- **score**: ``python -m benchmark score PRED --gold GOLD --track T
+  --no-leaderboard`` with the default settings (1,000 bootstrap resamples,
+  intervals included), its table printed to /dev/null, the gold set's columns
+  read from the cache next to the gold file (written by one run before the
+  timed ones): what a user pays from the second score on;
+- **no-cache**: the same with ``--no-cache``: the gold file validated and its
+  objects built, what the first score pays.
 
-Wall time is the median of ``--repeat`` runs (by default 3, and 1 from
-1,000,000 quotes up, where one run takes about a minute), the commands interleaved
-so that a busy machine slows them alike; peak memory is the child's maximum
-resident set size (``os.wait4``), the largest over the repeats.  The growth
-exponent is the slope of log time over log size between the two largest
-sizes, next to that of n log n over the same range.
+The cost of hashing the gold file (how a cached score finds its entry, and
+what the signature needs anyway) is measured on its own beside them.  Wall
+time is the median of ``--repeat`` runs, the commands interleaved so that a
+busy machine slows them alike; peak memory is the child's maximum resident
+set size (``os.wait4``), the largest over the repeats.
 
-The synthetic documents look like news copy: about 3,600 characters, ten
-quotes (direct, indirect, mixed, a few discontinuous, a few without a
-speaker), six entities drawn from a pool of 20,000 people with their names,
-surnames and pronouns as mentions.  The submissions give most quotes a
-speaker by full name, surname or pronoun span, some a wrong one, some
-abstain; end-to-end spans are shifted by a few characters, some quotes are
-missed and some spans are spurious.  Everything follows from ``--seed``.
+Shapes: ``long`` documents look like news copy, about 3,600 characters with
+background sentences between ten quotes (direct, indirect, mixed, a few
+discontinuous, a few without a speaker), six entities drawn from a pool of
+20,000 people with their names, surnames and pronouns as mentions; ``short``
+documents, about 600 characters, are the ten quotes one after the other
+(issue 13's 10,000 documents of 10 quotes at 100,000 quotes).  The
+submissions give most quotes a speaker by full name, surname or pronoun
+span, some a wrong one, some abstain; end-to-end spans are shifted by a few
+characters, some quotes are missed and some spans are spurious.  Everything
+follows from ``--seed``.
 
-    python perf/scorer_scaling.py                      # 1k, 10k, 100k, 1M quotes
+    python perf/scorer_scaling.py                      # short and long, 10k and 100k quotes
     python perf/scorer_scaling.py --quick              # a smoke run (1k, 10k)
-    python perf/scorer_scaling.py --sizes 1000,100000 --repeat 5 --keep-data /tmp/qb
+    python perf/scorer_scaling.py --sizes 1000000 --repeat 1 --keep-data /tmp/qb   # memory at 1M
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import statistics
@@ -59,11 +56,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TRACKS = ("attribution", "end-to-end")
 QUOTES_PER_DOCUMENT = 10
-DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+DEFAULT_SIZES = (10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
 GOAL_SIZE = 100_000
-LARGE_SIZE = 1_000_000  # measured once by default: a run takes about a minute
-GOAL_FLOOR_RATIO = 1.5
+LARGE_SIZE = 1_000_000  # not among the default sizes: writing its data takes minutes
+GOAL_FLOOR_RATIO = 1.0
 
 # --------------------------------------------------------------------------
 # The synthetic corpus
@@ -114,8 +111,11 @@ class _Builder:
         return "".join(self.parts)
 
 
-def make_document(rng: random.Random, doc_index: int) -> dict:
-    """One gold document (SPEC section 2) with ten quotes."""
+def make_document(rng: random.Random, doc_index: int, shape: str = "long") -> dict:
+    """One gold document (SPEC section 2) with ten quotes: about 3,600
+    characters (``long``: background sentences between the quotes) or about
+    600 (``short``: the quotes one after the other, shorter)."""
+    long = shape == "long"
     people = rng.sample(range(POOL_SIZE), 6)
     speakers = people[:4]
     entities = {}
@@ -143,19 +143,23 @@ def make_document(rng: random.Random, doc_index: int) -> dict:
         entity["mentions"].append(m)
         return m
 
-    b.add(f"{_sentence(rng, 12)}, the {rng.choice(WORDS)} {rng.choice(WORDS)} announced on Monday.\n\n")
+    if long:
+        b.add(f"{_sentence(rng, 12)}, the {rng.choice(WORDS)} {rng.choice(WORDS)} announced on Monday.\n\n")
     for q in range(QUOTES_PER_DOCUMENT):
-        # background: a sentence, sometimes naming a bystander
-        b.add(_sentence(rng, rng.randint(8, 20)) + ". ")
-        if rng.random() < 0.5:
-            b.add("That was the view of ")
-            mention(rng.choice(people[4:]))
-            b.add(". ")
-        b.add(_sentence(rng, rng.randint(6, 16)) + ".\n\n")
+        if long:  # background: a sentence, sometimes naming a bystander
+            b.add(_sentence(rng, rng.randint(8, 20)) + ". ")
+            if rng.random() < 0.5:
+                b.add("That was the view of ")
+                mention(rng.choice(people[4:]))
+                b.add(". ")
+            b.add(_sentence(rng, rng.randint(6, 16)) + ".\n\n")
+        elif rng.random() < 0.2:  # a bystander, now and then
+            mention(rng.choice(people[4:]), capital=True)
+            b.add(" listened. ")
         speaker = rng.choice(speakers)
         kind = rng.random()
         qid = f"q{q + 1:02d}"
-        content = _sentence(rng, rng.randint(8, 24))
+        content = _sentence(rng, rng.randint(8, 24) if long else rng.randint(2, 5))
         if kind < 0.05:  # nobody named: reported speech without a source
             b.add("It was reported that ")
             start, end = b.add(content.lower())
@@ -173,7 +177,7 @@ def make_document(rng: random.Random, doc_index: int) -> dict:
             fragments = None
             if kind < 0.10:  # discontinuous: “…,” she said, “…”
                 b.add(", “")
-                second = b.add(_sentence(rng, rng.randint(6, 14)).lower())
+                second = b.add(_sentence(rng, rng.randint(6, 14) if long else rng.randint(2, 4)).lower())
                 fragments = [{"start": start, "end": end}, {"start": second[0], "end": second[1]}]
                 end = second[1]
                 b.add(".”\n\n")
@@ -198,7 +202,7 @@ def make_document(rng: random.Random, doc_index: int) -> dict:
             cue = b.add("said")
             b.add(" ")
             start, _ = b.add(f"the {rng.choice(WORDS)} was “")
-            b.add(_sentence(rng, rng.randint(3, 8)).lower())
+            b.add(_sentence(rng, rng.randint(3, 8) if long else rng.randint(1, 3)).lower())
             _, end = b.add(f"” and {content.lower()}")
             b.add(".\n\n")
             quote = {"id": qid, "start": start, "end": end, "type": "mixed", "speaker": entities[speaker]["id"],
@@ -255,13 +259,13 @@ def make_predictions(rng: random.Random, document: dict) -> tuple[list[dict], li
     return attribution, end_to_end
 
 
-def write_corpus(folder: Path, n_quotes: int, seed: int) -> dict[str, Path]:
+def write_corpus(folder: Path, n_quotes: int, seed: int, shape: str) -> dict[str, Path]:
     """Write gold.jsonl and one submission per track; return their paths.
-    Files already there (from the same size and seed) are reused."""
+    Files already there (from the same size, seed and shape) are reused."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"gold": folder / "gold.jsonl", **{t: folder / f"{t}.jsonl" for t in TRACKS}}
     done = folder / "complete"
-    if done.exists() and done.read_text() == f"{n_quotes} {seed}":
+    if done.exists() and done.read_text() == f"{n_quotes} {seed} {shape}":
         return paths
     rng = random.Random(seed)
     n_documents = max(1, n_quotes // QUOTES_PER_DOCUMENT)
@@ -269,49 +273,28 @@ def write_corpus(folder: Path, n_quotes: int, seed: int) -> dict[str, Path]:
     with open(paths["gold"], "w", encoding="utf-8") as gold, open(paths["attribution"], "w", encoding="utf-8") as attr, \
             open(paths["end-to-end"], "w", encoding="utf-8") as e2e:
         for d in range(n_documents):
-            document = make_document(rng, d)
+            document = make_document(rng, d, shape)
             gold.write(dumps(document, ensure_ascii=False) + "\n")
             rows_attr, rows_e2e = make_predictions(rng, document)
             attr.writelines(dumps(row, ensure_ascii=False) + "\n" for row in rows_attr)
             e2e.writelines(dumps(row, ensure_ascii=False) + "\n" for row in rows_e2e)
-    done.write_text(f"{n_quotes} {seed}")
+    done.write_text(f"{n_quotes} {seed} {shape}")
     return paths
 
 
 # --------------------------------------------------------------------------
-# The references, each run as `python -c CODE GOLD PRED TRACK`
+# The commands, each in a fresh interpreter
 
 FLOOR = """
 import json, sys
-if sys.argv[4:] == ["nogc"]:
-    import gc; gc.disable()
-def read(path):
+for path in sys.argv[1:3]:
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-gold, predictions = read(sys.argv[1]), read(sys.argv[2])
+        for line in fh:
+            if line.strip():
+                json.loads(line)
 """
-
-NAIVE = FLOOR + """
-from sklearn.metrics import precision_recall_fscore_support
-track = sys.argv[3]
-names = {}
-truth = {}
-for doc in gold:
-    for e in doc["entities"]:
-        names[e["id"]] = e["name"]
-    for q in doc["quotes"]:
-        key = (doc["doc_id"], q["id"]) if track == "attribution" else (doc["doc_id"], q["start"], q["end"])
-        truth[key] = names.get(q["speaker"], "")
-guessed = {}
-for row in predictions:
-    key = (row["doc_id"], row["quote_id"]) if track == "attribution" else (row["doc_id"], row["start"], row["end"])
-    guessed[key] = row["speaker"] or ""
-keys = list(truth.keys() | guessed.keys())
-y_true = [truth.get(k, "") for k in keys]
-y_pred = [guessed.get(k, "") for k in keys]
-labels = sorted(set(y_true) - {""})
-precision_recall_fscore_support(y_true, y_pred, labels=labels, average=None, zero_division=0)
-"""
+"""The floor (issue 13): both files parsed line by line with json.loads, each
+object discarded, in an interpreter with its default settings (collector on)."""
 
 
 def run_child(argv: list[str], cwd: Path) -> tuple[float, float]:
@@ -330,19 +313,19 @@ def run_child(argv: list[str], cwd: Path) -> tuple[float, float]:
 
 def commands(paths: dict[str, Path], track: str) -> dict[str, list[str]]:
     python = sys.executable
-    files = [str(paths["gold"]), str(paths[track]), track]
+    score = [python, "-m", "benchmark", "score", str(paths[track]), "--gold", str(paths["gold"]),
+             "--track", track, "--name", "synthetic", "--no-leaderboard"]
     return {
-        "floor": [python, "-c", FLOOR, *files],
-        "floor-nogc": [python, "-c", FLOOR, *files, "nogc"],
-        "naive": [python, "-c", NAIVE, *files],
-        "score": [python, "-m", "benchmark", "score", str(paths[track]), "--gold", str(paths["gold"]),
-                  "--track", track, "--name", "synthetic", "--no-leaderboard"],
+        "floor": [python, "-c", FLOOR, str(paths["gold"]), str(paths[track])],
+        "score": score,  # the gold set's columns from the cache (warmed before timing)
+        "no-cache": [*score, "--no-cache"],  # the gold file validated, as without a cache
     }
 
 
 def measure(paths: dict[str, Path], track: str, repeat: int, cwd: Path) -> dict[str, tuple[float, float]]:
-    """name -> (median seconds, peak MiB) for floor, floor-nogc, naive and score."""
+    """name -> (median seconds, peak MiB) for floor, score and no-cache."""
     argvs = commands(paths, track)
+    run_child(argvs["score"], cwd)  # writes the cache entry when it is missing
     times: dict[str, list[float]] = {name: [] for name in argvs}
     peaks: dict[str, float] = {name: 0.0 for name in argvs}
     for _ in range(repeat):
@@ -353,10 +336,17 @@ def measure(paths: dict[str, Path], track: str, repeat: int, cwd: Path) -> dict[
     return {name: (statistics.median(times[name]), peaks[name]) for name in argvs}
 
 
-def growth_exponent(sizes: list[int], seconds: list[float]) -> float:
-    """Slope of log(seconds) over log(size) between the two largest sizes."""
-    (n1, t1), (n2, t2) = sorted(zip(sizes, seconds))[-2:]
-    return math.log(t2 / t1) / math.log(n2 / n1)
+def hashing_seconds(path: Path, repeat: int) -> float:
+    """Median seconds to hash the gold file, which a cached score does to find its entry."""
+    sys.path.insert(0, str(ROOT))
+    from benchmark.gold_cache import file_sha256
+
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        file_sha256(path)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def machine() -> str:
@@ -373,10 +363,10 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default=None, help="comma-separated numbers of gold quotes (default: 1000,10000,100000,1000000)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs per measurement; the median is shown (default: 3, and 1 from 1,000,000 quotes up)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: sizes 1000,10000, one run each")
+    parser.add_argument("--sizes", default=None, help="comma-separated numbers of gold quotes (default: 10000,100000)")
+    parser.add_argument("--shapes", default="short,long", help="comma-separated: short (about 600 characters a document), long (about 3,600)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown (default: 3)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 and 10,000 quotes, one run each")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data (default: 0)")
     parser.add_argument("--keep-data", metavar="DIR", default=None, help="write (and reuse) the synthetic files here instead of a temporary folder")
     args = parser.parse_args(argv)
@@ -384,89 +374,55 @@ def main(argv: list[str] | None = None) -> int:
         sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     else:
         sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    repeat = args.repeat if args.repeat is not None else (1 if args.quick else 3)
-    if not sizes or min(sizes) < QUOTES_PER_DOCUMENT or repeat < 1:
-        parser.error(f"sizes must be at least {QUOTES_PER_DOCUMENT} quotes and --repeat at least 1")
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    repeat = 1 if args.quick else args.repeat
+    if not sizes or min(sizes) < QUOTES_PER_DOCUMENT or repeat < 1 or not set(shapes) <= {"short", "long"}:
+        parser.error(f"sizes must be at least {QUOTES_PER_DOCUMENT} quotes, --repeat at least 1, shapes short and/or long")
 
-    def repeats(n: int) -> int:
-        return repeat if args.repeat is not None or n < LARGE_SIZE else 1
-
-    print(f"quotebench score scaling on {machine()}; median of {repeat} run(s)"
-          f"{'' if args.repeat is not None else f' (1 from {LARGE_SIZE:,} quotes up)'}; default settings, --no-leaderboard", flush=True)
+    print(f"quotebench score against the floor on {machine()}; median of {repeat} run(s); default settings, --no-leaderboard", flush=True)
+    rows = []
     with tempfile.TemporaryDirectory(prefix="quotebench-perf-") as tmp:
         data_root = Path(args.keep_data) if args.keep_data else Path(tmp)
-        rows = []
-        smallest = None
-        for n in sizes:
-            started = time.perf_counter()
-            paths = write_corpus(data_root / f"n{n}-seed{args.seed}", n, args.seed)
-            smallest = smallest or paths
-            mib = paths["gold"].stat().st_size / 2**20
-            print(f"  {n:,} quotes: data ready ({mib:,.0f} MiB gold, {time.perf_counter() - started:.1f} s); measuring ...", file=sys.stderr, flush=True)
-            for track in TRACKS:
-                result = measure(paths, track, repeats(n), cwd=Path(tmp))
-                rows.append((n, track, result))
-                floor, naive, score = (result[k][0] for k in ("floor", "naive", "score"))
-                print(f"    {track}: floor {floor:.2f} s, naive {naive:.2f} s, score {score:.2f} s", file=sys.stderr, flush=True)
-        startup = measure_startup(smallest, repeat=max(repeat, 5))
+        for shape in shapes:
+            for n in sizes:
+                started = time.perf_counter()
+                paths = write_corpus(data_root / f"{shape}-n{n}-seed{args.seed}", n, args.seed, shape)
+                mib = paths["gold"].stat().st_size / 2**20
+                print(f"  {shape}, {n:,} quotes: data ready ({mib:,.1f} MiB gold, {time.perf_counter() - started:.1f} s); measuring ...",
+                      file=sys.stderr, flush=True)
+                hashing = hashing_seconds(paths["gold"], max(repeat, 3))
+                for track in TRACKS:
+                    result = measure(paths, track, repeat, cwd=Path(tmp))
+                    rows.append((shape, n, track, mib, hashing, result))
+                    print(f"    {track}: floor {result['floor'][0]:.2f} s, score {result['score'][0]:.2f} s, "
+                          f"--no-cache {result['no-cache'][0]:.2f} s", file=sys.stderr, flush=True)
 
-    header = ("quotes", "track", "floor s", "naive s", "score s", "score/floor", "score/naive", "peak MiB",
-              "floor MiB", "floor-nogc s", "score/floor-nogc")
+    header = ("shape", "quotes", "track", "gold MiB", "floor s", "score s", "score/floor", "sha256 s",
+              "no-cache s", "no-cache/floor", "peak MiB", "no-cache MiB")
     table = [header]
-    for n, track, result in rows:
-        floor, naive, score, strict = (result[k][0] for k in ("floor", "naive", "score", "floor-nogc"))
-        table.append((f"{n:,}", track, f"{floor:.3f}", f"{naive:.3f}", f"{score:.3f}", f"{score / floor:.2f}",
-                      f"{score / naive:.2f}", f"{result['score'][1]:.0f}", f"{result['floor'][1]:.0f}",
-                      f"{strict:.3f}", f"{score / strict:.2f}"))
+    for shape, n, track, mib, hashing, r in rows:
+        floor, score, cold = r["floor"][0], r["score"][0], r["no-cache"][0]
+        table.append((shape, f"{n:,}", track, f"{mib:,.1f}", f"{floor:.3f}", f"{score:.3f}", f"{score / floor:.2f}",
+                      f"{hashing:.3f}", f"{cold:.3f}", f"{cold / floor:.2f}", f"{r['score'][1]:,.0f}", f"{r['no-cache'][1]:,.0f}"))
     widths = [max(len(r[c]) for r in table) for c in range(len(header))]
     print()
     for i, r in enumerate(table):
-        print("  ".join(cell.ljust(w) if c < 2 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
+        print("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
 
-    if len(sizes) >= 2:
-        n1, n2 = sizes[-2], sizes[-1]
-        reference = math.log(n2 * math.log(n2) / (n1 * math.log(n1))) / math.log(n2 / n1)
-        print(f"\ngrowth exponent between {n1:,} and {n2:,} quotes (time ~ n^k; n log n has k = {reference:.2f}):")
-        for track in TRACKS:
-            got = {kind: growth_exponent([n for n, t, _ in rows if t == track], [r[kind][0] for _, t, r in rows if t == track])
-                   for kind in ("floor", "floor-nogc", "naive", "score")}
-            print(f"  {track:<12} score k = {got['score']:.2f}   (floor {got['floor']:.2f}, floor-nogc {got['floor-nogc']:.2f}, naive {got['naive']:.2f})")
-
-    goals = [(t, r) for n, t, r in rows if n == GOAL_SIZE]
+    goals = [(shape, track, r) for shape, n, track, _, _, r in rows if n == GOAL_SIZE]
     if goals:
-        print(f"\ngoal at {GOAL_SIZE:,} quotes: score <= {GOAL_FLOOR_RATIO}x floor and faster than naive")
-        for track, r in goals:
-            ratio_floor, ratio_naive = r["score"][0] / r["floor"][0], r["score"][0] / r["naive"][0]
-            met = ratio_floor <= GOAL_FLOOR_RATIO and ratio_naive < 1
-            strict = r["score"][0] / r["floor-nogc"][0]
-            print(f"  {track:<12} {ratio_floor:.2f}x floor, {ratio_naive:.2f}x naive: {'met' if met else 'NOT met'}"
-                  f"   ({strict:.2f}x floor-nogc)")
-    largest = [(n, t, r) for n, t, r in rows if n == sizes[-1]]
-    if sizes[-1] >= 1_000_000:
-        for n, track, r in largest:
-            print(f"  peak memory at {n:,} quotes, {track}: {r['score'][1]:,.0f} MiB ({'under' if r['score'][1] < 2048 else 'OVER'} 2 GiB)")
-    bare, board = startup
-    print(f"\nstart-up (median of {max(repeat, 5)}): python -c pass {bare:.3f} s; quotebench leaderboard {board:.3f} s; "
-          f"difference {board - bare:.3f} s (goal: under 1.5 s: {'met' if board - bare < 1.5 else 'NOT met'})")
+        print(f"\ngoal at {GOAL_SIZE:,} quotes: score (gold from the cache) at most {GOAL_FLOOR_RATIO}x the floor")
+        for shape, track, r in goals:
+            ratio = r["score"][0] / r["floor"][0]
+            print(f"  {shape:<5} {track:<12} {ratio:.2f}x floor: {'met' if ratio <= GOAL_FLOOR_RATIO else 'NOT met'}")
+    for shape, n, track, _, _, r in rows:
+        if n >= LARGE_SIZE:
+            peak = max(r["score"][1], r["no-cache"][1])
+            print(f"  peak memory at {n:,} quotes, {shape}, {track}: {r['score'][1]:,.0f} MiB from the cache, "
+                  f"{r['no-cache'][1]:,.0f} MiB validating ({'within' if peak <= 1024 else 'OVER'} 1 GiB)")
     return 0
-
-
-def measure_startup(paths: dict[str, Path], repeat: int) -> tuple[float, float]:
-    """Median seconds of a bare ``python -c pass`` and of ``python -m
-    benchmark leaderboard`` printing a leaderboard of one row."""
-    python = sys.executable
-    with tempfile.TemporaryDirectory(prefix="quotebench-startup-") as tmp:
-        record = [python, "-m", "benchmark", "score", str(paths["attribution"]), "--gold", str(paths["gold"]),
-                  "--name", "synthetic", "--results", tmp, "--bootstrap", "10"]
-        run_child(record, Path(tmp))
-        argvs = [[python, "-c", "pass"], [python, "-m", "benchmark", "leaderboard", "--results", tmp]]
-        times: list[list[float]] = [[], []]
-        for _ in range(repeat):
-            for i, argv in enumerate(argvs):
-                times[i].append(run_child(argv, Path(tmp))[0])
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import gc
-
     import sys
 
     from benchmark.gold_cache import GoldCache, default_cache_folder, load_gold_columns

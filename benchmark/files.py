@@ -20,8 +20,18 @@ from typing import IO, Any, Callable, Iterator
 
 
 def _umask() -> int:
-    # The only portable way to read the umask is to set it; set it back at once.
-    mask = os.umask(0)
+    """The process's umask.  Read from /proc where there is one: setting the
+    umask to read it back would, for an instant, apply to files that other
+    threads create.  Elsewhere it is set to 0o077 for that instant, which can
+    only make such files more private, never world-writable."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
     os.umask(mask)
     return mask
 

@@ -993,7 +993,7 @@ def _error_report(index: _GoldIndex, out: _Outcome, pred_of_quote: np.ndarray, q
         fields["predicted_end"] = (offsets, of_prediction(out.local_end))
     quotes: list[dict] = []
     for first in range(0, index.n_quotes, _REPORT_BLOCK):
-        block = [values[at[first:first + _REPORT_BLOCK]] for values, at in fields.values()]
+        block = [values[at[first:first + _REPORT_BLOCK]].tolist() for values, at in fields.values()]
         if offsets is None:
             quotes += [
                 {"doc_id": d, "quote_id": q, "type": t, "gold_speaker": g, "predicted_speaker": p, "resolved_speaker": r, "matched": m, "correct": c}

@@ -374,14 +374,36 @@ def fiction_gold(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("gold_file", ["tests/data/dev_news.jsonl", "gold/gold.jsonl", "fiction"])
-def test_every_baseline_writes_what_the_validator_accepts(tmp_path, gold_file):
+# The gold fixtures: files, a fiction text, and what the importers make of
+# the corpus fixtures of the tests.
+IMPORTED = {
+    "pdnc fixture": ["pdnc", "tests/data/pdnc"],
+    "polnear fixture": ["polnear", "tests/data/polnear", "--split", "test"],
+    "brat fixture": ["brat", "tests/data/brat_event"],
+    "labelstudio fixture": ["labelstudio", "tests/data/labelstudio/export.json"],
+}
+
+
+def fixture_gold(tmp_path: Path, name: str, capsys) -> Path:
+    if name == "fiction":
+        return fiction_gold(tmp_path)
+    if name in IMPORTED:
+        fmt, source, *options = IMPORTED[name]
+        out = tmp_path / "imported.jsonl"
+        assert main(["gold", "import", fmt, str(ROOT / source), *options, "--out", str(out)]) == 0
+        capsys.readouterr()
+        return out
+    return ROOT / name
+
+
+@pytest.mark.parametrize("gold_file", ["tests/data/dev_news.jsonl", "gold/gold.jsonl", "fiction", *IMPORTED])
+def test_every_baseline_writes_what_the_validator_accepts(tmp_path, gold_file, capsys):
     import warnings
 
     import baselines
     from benchmark.submission import read_predictions
 
-    path = fiction_gold(tmp_path) if gold_file == "fiction" else ROOT / gold_file
+    path = fixture_gold(tmp_path, gold_file, capsys)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gold = load_gold(path)

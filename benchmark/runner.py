@@ -203,10 +203,13 @@ def _parse_in_pieces(nlp, texts, indices, *, cache, n_process, piece_chars, bar)
     if n_process is None:
         n_process = processes_for(sum(len(texts[i]) for i in indices))
 
+    # never a piece as long as max_length, even when it is set below ours
+    max_size = max(1, min(PIECE_MAX_CHARS, nlp.max_length - 1))
+
     def pieces() -> Iterator[tuple[str, tuple[int, int]]]:
         for index in indices:
             text = texts[index]
-            spans = paragraph_pieces(text, piece_chars, max(piece_chars, PIECE_MAX_CHARS))
+            spans = paragraph_pieces(text, min(piece_chars, max_size), max_size)
             for start, end in spans:
                 yield text[start:end], (index, len(spans))
 

@@ -6,7 +6,8 @@ the registry runs on the parsed Docs through ``benchmark.runner.run_model``,
 the path ``quotebench baselines`` takes.  ``llm`` is skipped (it calls a
 remote service), and so is ``textacy`` when textacy is not installed.
 
-- **bare spaCy**: words / parse time;
+- **bare spaCy**: words / parse time, the parse being the runner's
+  (``benchmark.runner.parse_documents``: ``nlp.pipe`` over paragraph pieces);
 - **a baseline**: words / (parse time + model time), the parse counted once,
   as when it runs alone (what a baseline caches on the parsed Docs is
   forgotten before each run); **ratio** = that throughput / bare spaCy's =

@@ -114,6 +114,13 @@ def test_max_length_is_never_the_limit(nlp):
     finally:
         nlp.max_length = saved
     assert len(text) > 3 * 10_000 and doc.text == text
+    one_paragraph = "word " * 30_000  # no paragraph break at all, and longer than max_length
+    nlp.max_length = 20_000
+    try:
+        (doc,) = parse_documents(nlp, [one_paragraph], progress=False)
+    finally:
+        nlp.max_length = saved
+    assert doc.text == one_paragraph
 
 
 def test_two_processes_give_the_same_parse_as_one(nlp):

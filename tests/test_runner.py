@@ -488,3 +488,17 @@ def test_a_training_set_sharing_a_text_with_the_test_set_is_refused(tmp_path, ca
     err = capsys.readouterr().err
     assert "--train: document 'copy_" in err and "must not share a text" in err
     assert not results.exists()
+
+
+def test_baselines_by_an_attribute_scores_per_value_in_the_record(tmp_path, capsys):
+    gold_path = fixture_gold(tmp_path, "pdnc fixture", capsys)
+    results = tmp_path / "results"
+    assert main(["baselines", "--only", "speech-verb", "--track", "attribution", "--gold", str(gold_path), "--results", str(results),
+                 "--bootstrap", "20", "--by", "quote_type"]) == 0
+    capsys.readouterr()
+    (record,) = [json.loads(p.read_text()) for p in (results / "runs").rglob("record.json")]
+    by = record["result"]["by_attribute"]
+    assert list(by) == ["quote_type"]
+    gold = load_gold(gold_path)
+    types = {q.attributes["quote_type"] for d in gold.documents for q in d.quotes if q.attributes and q.attributes.get("quote_type")}
+    assert {"Explicit", "Anaphoric"} <= types <= {row["value"] for row in by["quote_type"]}

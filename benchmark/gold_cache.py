@@ -37,12 +37,13 @@ import os
 import warnings
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import orjson
 
 from benchmark import __version__
+from benchmark.errors import InputError
 from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, _Checker, load_gold
 from benchmark.names import normalize_name
 
@@ -93,12 +94,13 @@ class GoldColumns:
     f_quote: np.ndarray  # per fragment: its quote (quotes without fragments have none)
     f_start: np.ndarray
     f_end: np.ndarray
-    text: str | bytes  # the texts joined by "\n"; UTF-8 bytes until first asked for (joined_text)
+    text: str | Callable[[], str]  # the texts joined by "\n", or what reads them when first asked for
 
     def joined_text(self) -> str:
-        """The documents' texts, in order, joined by "\n"."""
-        if isinstance(self.text, bytes):
-            self.text = self.text.decode("utf-8")
+        """The documents' texts, in order, joined by "\n" (only exact
+        matching needs them: a cache entry's are read on first use)."""
+        if not isinstance(self.text, str):
+            self.text = self.text()
         return self.text
 
     @property
@@ -272,6 +274,21 @@ def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_so
         pass
 
 
+def _entry_text(entry: Path, path: str) -> str:
+    """The joined texts of a cache entry (read, CRC checked, when exact
+    matching first needs them); from the validated gold file itself when the
+    entry's texts are damaged or gone, so that a damaged entry never changes
+    a result."""
+    try:
+        with np.load(entry, allow_pickle=False) as stored:
+            return stored["text"].tobytes().decode("utf-8")
+    except Exception:  # noqa: BLE001  any damage, of any kind: read the gold file
+        gold = load_gold(path)
+        if gold.sha256 != entry.name.split("-")[0]:
+            raise InputError(path, 0, "file", "changed while it was being scored") from None
+        return "\n".join(doc.text for doc in gold.documents)
+
+
 def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
     """The columns of a usable cache entry, else None (missing, damaged,
     written under other rules, or its source files changed)."""
@@ -281,10 +298,10 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
             if (meta["format"], meta["version"], meta["sha256"]) != (CACHE_FORMAT, __version__, sha256):
                 return None
             strings = orjson.loads(stored["strings"].tobytes())
-            # every member is read whole now, so that zipfile checks its CRC:
-            # a damaged entry is found here, not halfway through scoring
+            # every member but the texts is read whole now, so that zipfile
+            # checks its CRC: a damaged entry is found here, not while scoring
             columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings,
-                                  text=stored["text"].tobytes())
+                                  text=lambda: _entry_text(entry, path))
     except Exception:  # noqa: BLE001  any damage, of any kind, means: validate again
         return None
     for first, others in _ROW_COUNTS.items():

@@ -493,6 +493,30 @@ def test_a_cached_gold_set_scores_the_same_and_a_damaged_or_stale_entry_is_rebui
     assert len(list(cache_dir.iterdir())) == 2
 
 
+def test_damaged_texts_in_a_cache_entry_are_read_from_the_gold_file_when_exact_matching_needs_them(tmp_path):
+    import struct
+    import zipfile
+
+    document, s = volkov_document()
+    gold_path, gold = save_gold([document], tmp_path)
+    rows = [e2e("volkov", Span(s["q1"].start - 1, s["q1"].end + 1), "Volkov"), e2e("volkov", s["q2"], "He")]
+    pred = write_jsonl(tmp_path / "pred.jsonl", rows)
+    want = score(gold, read_predictions(pred, gold), model="m", match="exact", n_bootstrap=0)
+    assert counts(want["micro"]) == (1, 2, 4)
+    cache_dir = tmp_path / "cache"
+    _cached_score(gold_path, cache_dir, pred, match="exact", n_bootstrap=0)
+    [entry] = cache_dir.iterdir()
+    with zipfile.ZipFile(entry) as z:
+        info = z.getinfo("text.npy")
+    data = bytearray(entry.read_bytes())
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])  # the local header's
+    data[info.header_offset + 30 + name_length + extra_length + info.file_size - 5] ^= 0xFF  # a byte of the texts
+    entry.write_bytes(bytes(data))
+    with pytest.raises(zipfile.BadZipFile):
+        np.load(entry)["text"]
+    assert _cached_score(gold_path, cache_dir, pred, match="exact", n_bootstrap=0) == want
+
+
 def test_a_cached_gold_set_is_validated_again_when_a_source_file_changes(tmp_path):
     from benchmark.errors import InputErrors
     from benchmark.gold_cache import GoldCache

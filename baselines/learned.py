@@ -1,15 +1,27 @@
 """``learned``: a scikit-learn ``LogisticRegression`` that ranks the candidate
-mentions around a quote and picks the most probable source.
+speakers of a quote and picks the most probable one.
 
 Candidates are the noun phrases (names, pronouns including relative "who",
 descriptions) of the quote's sentences, the two sentences before and the one
-after.  Each (quote, candidate) pair is described by :data:`FEATURES`; a
-candidate is a positive example when it overlaps the gold quote's speaker
-mention (or, for a quote without one, any mention of its gold speaker).  The
-model is trained on gold quotes only, and the runner cross-validates it
-(:mod:`benchmark.runner`): it never predicts a quote it was trained on.
-In the end-to-end track it ranks the candidates of the quotes found by
-:func:`baselines.quote_finding.find_quotes`.
+after, and the speakers the dialogue rules of :mod:`baselines.dialogue`
+propose without a mention near the quote (the speaker they chose, the
+speakers of the last turns, the character the previous quotation addressed).
+Each (quote, candidate) pair is described by :data:`FEATURES`: where the
+mention stands and what it is (the news features), and where the candidate
+stands in the conversation (the dialogue features: the rule that chose it,
+its turn, the last two speakers, vocatives, the distance in paragraphs since
+it last spoke or was named, the type of the mention).  A candidate is a
+positive example when the scorer would credit it for the gold speaker: it
+overlaps the gold speaker mention, or its name or its span resolves to the
+gold speaker's entity.
+
+Trained on a train split when ``quotebench baselines --train`` gives one,
+else cross-validated by the runner (:mod:`benchmark.runner`): it never
+predicts a quote it was trained on.  ``featurize`` keeps only the candidates
+and their vectors, so that streaming runs drop the Docs.  In the end-to-end
+track it ranks the candidates of the quotes found by :mod:`baselines.detector`
+(the learned quote detector when one is trained and beats the rules, else
+:func:`baselines.quote_finding.find_quotes`).
 """
 
 from __future__ import annotations
@@ -17,21 +29,25 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from baselines import register
 from baselines.cues import cue_source, doc_text, is_cue
-from baselines.mentions import DocumentMentions, Mention, document_mentions
+from baselines.detector import MODELS_DIR, QuoteDetector, TrainingDocument, train_detector, training_document, training_sha256
+from baselines.dialogue import QUOTE_MARKS, RULES, Attribution, Conversation
+from baselines.mentions import DocumentMentions, Mention, Speaker, document_mentions
 from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
-from baselines.speech_verb import rule_source
+from baselines.speech_verb import conversation_of, rule_source
 from benchmark.gold import Document
-from benchmark.models import ModelInput
+from benchmark.models import ModelInput, QuoteSpan
 from benchmark.names import normalize_name
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-FEATURES = (
+NEWS_FEATURES = (
     "chosen by the speech-verb rules",
     "source of some reporting verb",
     "subject of some verb",
@@ -51,8 +67,39 @@ FEATURES = (
     "quote in quotation marks and candidate before it",
     "source of some reporting verb, in a sentence of the quote",
 )
+DIALOGUE_FEATURES = (
+    *(f"the dialogue rules chose it by rule {rule!r}" for rule in RULES),
+    "no mention near the quote (proposed by the dialogue rules)",
+    "speaker of the previous turn",
+    "speaker of two turns before",
+    "speaker of three turns before",
+    "addressed in the vocative by this quotation",
+    "addressed in the vocative by the previous quotation",
+    "log(1 + paragraphs since it last spoke), 0 if never",
+    "has spoken before",
+    "log(1 + paragraphs since it was last named in the narration), 0 if never",
+    "the quotation is in a conversation (the paragraph before holds one)",
+    "log(1 + the quotation's turn in its conversation)",
+    "the text reads as fiction",
+)
+FEATURES = NEWS_FEATURES + DIALOGUE_FEATURES
 SENTENCES_BEFORE = 2
 SENTENCES_AFTER = 1
+# Turns of the conversation a candidate is proposed from.
+TURNS_PROPOSED = 3
+
+
+@dataclass(slots=True)
+class QuoteCandidates:
+    """One quote's candidates as the model keeps them (no spaCy objects):
+    the speaker each would report, the key the dialogue rules know it by,
+    and one feature vector each."""
+
+    start: int
+    end: int
+    speakers: list[Speaker]
+    keys: list[str | None]
+    vectors: list[list[float]]
 
 
 class _DocumentFeatures:
@@ -88,8 +135,8 @@ class _DocumentFeatures:
         lo, hi = bisect_left(self.heads, lo_tok), bisect_left(self.heads, hi_tok)
         return list(range(lo, hi)), first, last, s_first, s_last
 
-    def rows(self, target: Target) -> tuple[list[int], list[list[float]]]:
-        """The window's candidates and one feature vector each."""
+    def news_rows(self, target: Target) -> tuple[list[int], list[list[float]]]:
+        """The window's candidates and the news features of each."""
         indices, first, last, s_first, s_last = self.window(target)
         rule = rule_source(self.doc, target)
         quoted = is_in_quotation_marks(doc_text(self.doc), target.start, target.end)
@@ -142,53 +189,246 @@ def _features(doc: "Doc") -> _DocumentFeatures:
     return cached
 
 
+class _Dialogue:
+    """Where each speaker stands in the conversation at each quotation: the
+    dialogue rules' results over the document's targets, walked once."""
+
+    def __init__(self, conversation: Conversation, attributions: list[Attribution]):
+        self.conversation = conversation
+        self.attributions = attributions
+        self.fiction = conversation.fiction
+        paragraphs = conversation.quote_paragraph
+        # per quotation: the speakers of the last turns (paragraphs) before its own, latest first
+        self.previous_turns: list[list[str | None]] = []
+        self.last_spoke: list[dict[str, int]] = []
+        self.turn_index: list[int] = []
+        self.previous_addressees: list[frozenset[str]] = []
+        turns: list[tuple[int, str | None]] = []
+        spoke: dict[str, int] = {}
+        run = 0
+        for k, (p, a) in enumerate(zip(paragraphs, attributions)):
+            earlier = [t for t in turns if t[0] < p]
+            if earlier and earlier[-1][0] == p - 1:
+                run_at = run
+            else:
+                run_at = 0
+            self.previous_turns.append([s for _, s in reversed(earlier[-TURNS_PROPOSED:])])
+            self.last_spoke.append(dict(spoke))
+            self.turn_index.append(run_at)
+            self.previous_addressees.append(attributions[k - 1].addressees if k > 0 and paragraphs[k - 1] < p else frozenset())
+            if not turns or turns[-1][0] != p:
+                run = run_at + 1
+                turns.append((p, a.key))
+            elif a.key is not None and turns[-1][1] is None:
+                turns[-1] = (p, a.key)
+            if a.key is not None:
+                spoke[a.key] = p
+
+    def proposed(self, k: int) -> list[str]:
+        """Speakers the dialogue rules put forward for quotation ``k``."""
+        keys = [self.attributions[k].key, *self.previous_turns[k], *sorted(self.previous_addressees[k])]
+        return [key for key in dict.fromkeys(keys) if key is not None]
+
+    def vector(self, k: int, key: str | None, virtual: bool) -> list[float]:
+        a = self.attributions[k]
+        p = self.conversation.quote_paragraph[k]
+        turns = self.previous_turns[k] + [None] * TURNS_PROPOSED
+        spoke = self.last_spoke[k].get(key) if key is not None else None
+        named = None
+        if key is not None and key in self.conversation.cast.characters:
+            span = self.conversation.cast.last_mention(key, self.conversation.quotes[k][0])
+            if span is not None and span[0] < self.conversation.quotes[k][0]:
+                named = p - self.conversation.paragraph_of(span[0])
+        return [
+            *(float(key is not None and a.key == key and a.rule == rule) for rule in RULES),
+            float(virtual),
+            float(key is not None and turns[0] == key),
+            float(key is not None and turns[1] == key),
+            float(key is not None and turns[2] == key),
+            float(key is not None and key in a.addressees),
+            float(key is not None and key in self.previous_addressees[k]),
+            math.log1p(p - spoke) if spoke is not None else 0.0,
+            float(spoke is not None),
+            math.log1p(named) if named is not None else 0.0,
+            float(self.turn_index[k] > 0),
+            math.log1p(self.turn_index[k]),
+            float(self.fiction),
+        ]
+
+
+def candidates_of(item: ModelInput, targets: list[Target]) -> list[QuoteCandidates]:
+    """Every target's candidates, in the targets' order."""
+    doc = item.doc
+    features = _features(doc)
+    conversation = conversation_of(item, targets)
+    dialogue = _Dialogue(conversation, conversation.attribute())
+    out = []
+    for k, target in enumerate(targets):
+        indices, vectors = features.news_rows(target)
+        speakers, keys, rows = [], [], []
+        seen: set[str] = set()
+        for i, news in zip(indices, vectors):
+            key, speaker = conversation.speaker_of(doc[features.heads[i]], dialogue.proposed(k))
+            key = key or None
+            speakers.append(speaker)
+            keys.append(key)
+            rows.append(news + dialogue.vector(k, key, virtual=False))
+            if key is not None:
+                seen.add(key)
+        for key in dialogue.proposed(k):
+            if key in seen:
+                continue
+            speaker = conversation._reported(key, target.start, {}) if key in conversation.cast.characters else None
+            if speaker is None:
+                continue
+            speakers.append(speaker)
+            keys.append(key)
+            rows.append([0.0] * len(NEWS_FEATURES) + dialogue.vector(k, key, virtual=True))
+        out.append(QuoteCandidates(target.start, target.end, speakers, keys, rows))
+    return out
+
+
+def _targets_of_spans(quotes: Sequence[QuoteSpan]) -> list[Target]:
+    return sorted(
+        (Target(q.start, q.end, {"quote_id": q.id}, [(f.start, f.end) for f in q.fragments] if q.fragments else None)
+         for q in quotes),
+        key=lambda t: (t.start, t.end),
+    )
+
+
+class _Credit:
+    """Which candidates the scorer would credit to a gold speaker (entity
+    mode): a name that resolves to one entity of the document through its
+    aliases, else a span overlapping that entity's mentions or the gold
+    speaker mention."""
+
+    def __init__(self, document: Document):
+        self.owners: dict[str, set[str]] = {}
+        for e in document.entities:
+            for name in (e.name, *e.aliases):
+                self.owners.setdefault(normalize_name(name), set()).add(e.id)
+        self.mentions = {e.id: [(m.start, m.end) for m in e.mentions] for e in document.entities}
+
+    def credited(self, speaker: Speaker, gold_speaker: str, gold_mention) -> bool:
+        if gold_mention is not None and speaker.start < gold_mention.end and gold_mention.start < speaker.end:
+            return True
+        owners = self.owners.get(normalize_name(speaker.name), set())
+        if len(owners) == 1:
+            return gold_speaker in owners
+        return any(speaker.start < b and a < speaker.end for a, b in self.mentions.get(gold_speaker, ()))
+
+
 @register("learned")
 class LearnedRanker:
     needs_spacy = True
 
-    def __init__(self, C: float = 1.0, seed: int = 0):
+    def __init__(self, C: float = 1.0, seed: int = 0, models_dir: str | Path = MODELS_DIR):
         self.C = C
         self.seed = seed
+        self.models_dir = Path(models_dir)
         self.classifier = None
+        self.detector: QuoteDetector | None = None
+        self.detector_report: dict[str, Any] | None = None
+        self._detector_documents: list[TrainingDocument] = []
+        self._training_sha256 = ""
+
+    def featurize(self, item: ModelInput, quotes: list[QuoteSpan]) -> dict[str, Any]:
+        """What the model keeps of a document instead of its Doc: the
+        candidates of its gold quotes (to learn from) and of the quotes it
+        would attribute in ``item``'s track (to predict)."""
+        gold = candidates_of(item, _targets_of_spans(quotes))
+        if item.quotes is not None:
+            return {"gold": gold, "targets": None, "detector": _detector_data(item, quotes)}
+        targets = quotes_to_attribute(item, "end-to-end")
+        return {"gold": gold, "targets": (targets_fields(targets), candidates_of(item, targets))}
+
+    def _targets(self, item: ModelInput, track: str) -> list[Target]:
+        """The quotes to attribute: in the end-to-end track those of the
+        learned detector when it beat the rule-based finder on the training
+        documents (trained on first use, then saved), else the rules'."""
+        if track == "end-to-end" and self._detector_documents and self.classifier is not None:
+            if self.detector_report is None:
+                self.detector, self.detector_report = train_detector(
+                    self._detector_documents, self._training_sha256, seed=self.seed, models_dir=self.models_dir
+                )
+            if self.detector is not None:
+                text = item.text
+                return [
+                    Target(a, b, {"start": a, "end": b, "type": _quote_type(text, a, b)})
+                    for a, b in self.detector.find(item.doc)
+                ]
+        return quotes_to_attribute(item, track)
 
     def fit(self, items: list[ModelInput], documents: list[Document]) -> "LearnedRanker":
-        """Train on the gold quotes of ``documents`` (parsed in ``items``)."""
+        """Train on the gold quotes of ``documents`` (parsed in ``items``, or
+        featurized by :meth:`featurize`)."""
         from sklearn.linear_model import LogisticRegression
 
         X: list[list[float]] = []
         y: list[int] = []
+        self._detector_documents = []
+        self._training_sha256 = training_sha256(documents)
+        self.detector, self.detector_report = None, None
         for item, document in zip(items, documents):
-            features = _features(item.doc)
-            entity_mentions = {e.id: e.mentions for e in document.entities}
-            for quote in document.quotes:
-                if quote.speaker is None:
+            if item.features is not None and item.features.get("detector") is not None:
+                self._detector_documents.append(item.features["detector"])
+            elif item.doc is not None:
+                self._detector_documents.append(_detector_data(item, [QuoteSpan(q.id, q.start, q.end) for q in document.quotes]))
+            if item.features is not None:
+                kept = {(c.start, c.end): c for c in item.features["gold"]}
+                spans = [QuoteSpan(q.id, q.start, q.end) for q in document.quotes]
+                candidates = [kept.get((q.start, q.end)) for q in document.quotes]
+            else:
+                spans = [QuoteSpan(q.id, q.start, q.end, tuple(q.fragments) if q.fragments else None) for q in document.quotes]
+                targets = _targets_of_spans(spans)
+                by_span = {(c.start, c.end): c for c in candidates_of(item, targets)}
+                candidates = [by_span.get((q.start, q.end)) for q in document.quotes]
+            credit = _Credit(document)
+            for quote, found in zip(document.quotes, candidates):
+                if quote.speaker is None or found is None or not found.vectors:
                     continue
-                gold_spans = [quote.speaker_mention] if quote.speaker_mention else entity_mentions.get(quote.speaker, [])
-                target = Target(quote.start, quote.end, {}, [(f.start, f.end) for f in quote.fragments] if quote.fragments else None)
-                indices, vectors = features.rows(target)
-                labels = [
-                    int(any(features.candidates[i].start < g.end and g.start < features.candidates[i].end for g in gold_spans))
-                    for i in indices
-                ]
+                labels = [int(credit.credited(s, quote.speaker, quote.speaker_mention)) for s in found.speakers]
                 if not any(labels):
-                    continue  # the source is outside the window: nothing to rank
-                X.extend(vectors)
+                    continue  # no candidate is the speaker: nothing to rank
+                X.extend(found.vectors)
                 y.extend(labels)
         self.classifier = None
         if len(set(y)) == 2:
-            self.classifier = LogisticRegression(C=self.C, max_iter=1000, random_state=self.seed).fit(X, y)
+            self.classifier = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed).fit(X, y)
         return self
 
     def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]:
-        features = _features(item.doc)
+        if item.features is not None:
+            if track == "attribution":
+                targets = quotes_to_attribute(item, track)
+                kept = {(c.start, c.end): c for c in item.features["gold"]}
+                found = [kept.get((t.start, t.end)) for t in targets]
+            else:
+                fields, found = item.features["targets"]
+                targets = [Target(f["start"], f["end"], f) for f in fields]
+        else:
+            targets = self._targets(item, track)
+            found = candidates_of(item, targets)
         rows = []
-        for target in quotes_to_attribute(item, track):
+        for target, candidates in zip(targets, found):
             speaker = None
-            if self.classifier is not None:
-                indices, vectors = features.rows(target)
-                if vectors:
-                    scores = self.classifier.predict_proba(vectors)[:, 1]
-                    best = max(range(len(indices)), key=lambda k: (scores[k], -k))
-                    speaker = features.mentions.speaker(item.doc[features.heads[indices[best]]])
+            if self.classifier is not None and candidates is not None and candidates.vectors:
+                scores = self.classifier.predict_proba(candidates.vectors)[:, 1]
+                best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+                speaker = candidates.speakers[best]
             rows.append(speaker_row(item.doc_id, target, speaker))
         return rows
+
+
+def _detector_data(item: ModelInput, quotes: Sequence[QuoteSpan]) -> TrainingDocument:
+    return training_document(item.doc, [(q.start, q.end) for q in quotes])
+
+
+def _quote_type(text: str, start: int, end: int) -> str:
+    if is_in_quotation_marks(text, start, end):
+        return "direct"
+    return "mixed" if any(ch in QUOTE_MARKS for ch in text[start:end]) else "indirect"
+
+
+def targets_fields(targets: list[Target]) -> list[dict[str, Any]]:
+    return [dict(t.fields) for t in targets]

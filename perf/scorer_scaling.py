@@ -254,7 +254,8 @@ def make_predictions(rng: random.Random, document: dict) -> tuple[list[dict], li
             end_to_end.append({"doc_id": document["doc_id"], "start": start, "end": end, **_predicted_speaker(rng, document, quote)})
     # one spurious span per document, where a background sentence is
     start = rng.randrange(0, max(1, length - 120))
-    end_to_end.append({"doc_id": document["doc_id"], "start": start, "end": start + 80, "speaker": rng.choice(document["entities"])["name"]})
+    if all((row["start"], row["end"]) != (start, start + 80) for row in end_to_end):  # a span is given once
+        end_to_end.append({"doc_id": document["doc_id"], "start": start, "end": start + 80, "speaker": rng.choice(document["entities"])["name"]})
     rng.shuffle(end_to_end)  # the scorer must not depend on the order of lines
     return attribution, end_to_end
 

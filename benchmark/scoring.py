@@ -1105,7 +1105,7 @@ def format_result(result: dict[str, Any]) -> str:
         width = max((len(row["value"]) for row in shown), default=5)
         out.append(f"by {attribute}:  {'value'.ljust(width)}      P      R     F1     TP   pred   gold  quotes")
         out += [
-            f"  {' ' * len(attribute)}  {row['value'].ljust(width)}  {f3(row['precision'])}  {f3(row['recall'])}  {f3(row['f1'])}"
+            f"{' ' * len(f'by {attribute}:  ')}{row['value'].ljust(width)}  {f3(row['precision'])}  {f3(row['recall'])}  {f3(row['f1'])}"
             f"  {row['tp']:>5}  {row['predicted']:>5}  {row['gold']:>5}  {row['n_quotes']:>6}"
             for row in shown
         ]

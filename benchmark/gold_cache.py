@@ -298,6 +298,9 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
             if (meta["format"], meta["version"], meta["sha256"]) != (CACHE_FORMAT, __version__, sha256):
                 return None
             strings = orjson.loads(stored["strings"].tobytes())
+            for name in ("q_id", "e_name"):  # one object per distinct value ("q01" recurs in every document)
+                memo: dict[str, str] = {}
+                strings[name] = [memo.setdefault(value, value) for value in strings[name]]
             # every member but the texts is read whole now, so that zipfile
             # checks its CRC: a damaged entry is found here, not while scoring
             columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings,

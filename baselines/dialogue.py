@@ -655,13 +655,22 @@ class Conversation:
                 return key, Speaker(name, start, end)
         if key is None:
             return "", Speaker("", start, end)
+        if self.fiction and (token.pos_ == "PRON" or token.pos_ == "NOUN"):
+            # in fiction the antecedent of "he" or "the young lady" is often
+            # uncertain: the mention is reported as written, and its span
+            # says who speaks (SPEC section 4: a pronoun is credited
+            # through its span)
+            return key, Speaker(self.text[start:end], start, end)
         return key, Speaker(self.cast.characters[key].name, start, end)
 
     def _reported(self, key: str, at: int, speakers: dict[str, Speaker]) -> Speaker:
         """A speaker named by no mention of the quotation: the mention it was
         last reported with, else its latest mention before it in the text."""
         if key in speakers:
-            return speakers[key]
+            known = speakers[key]
+            if self.fiction and key in self.cast.characters:
+                return Speaker(self.cast.characters[key].name, known.start, known.end)
+            return known
         span = None
         if key in self.cast.characters:
             span = self.cast.last_mention(key, at)

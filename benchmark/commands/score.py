@@ -26,6 +26,11 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import gc
+    import os
+
+    # Scoring multiplies only small matrices; starting OpenBLAS's thread pool
+    # when numpy is first imported (below) would cost more than they do.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import sys
 
     from benchmark.gold_cache import GoldCache, default_cache_folder, load_gold_columns

@@ -587,15 +587,24 @@ class Conversation:
 
     # -- resolving a source ------------------------------------------------------
 
-    def _narration_mentions(self, start: int, end: int) -> list[str]:
+    def _narration_mentions(self, start: int, end: int, *, subjects: bool = False) -> list[str]:
         """Characters mentioned in the narration of [start, end) (not inside
-        a quotation), latest first."""
-        found = []
-        for k in self.cast.mentioned_between(start, end):
-            found.append(k)
+        a quotation), latest first; with ``subjects``, only where the mention
+        is a subject ("Then he looked at Lord Henry" does not make Lord Henry
+        the "he" who speaks next)."""
         spans = self.cast.mentions
         lo, hi = bisect_left(self.cast._mention_starts, start), bisect_left(self.cast._mention_starts, end)
-        return [spans[i][2] for i in range(hi - 1, lo - 1, -1) if not self._in_quotation(spans[i][0])]
+        found = []
+        for i in range(hi - 1, lo - 1, -1):
+            a, b, key = spans[i]
+            if self._in_quotation(a) or (subjects and not self._is_subject(a, b)):
+                continue
+            found.append(key)
+        return found
+
+    def _is_subject(self, start: int, end: int) -> bool:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and len(span) > 0 and span.root.dep_ in ("nsubj", "nsubjpass")
 
     def _in_quotation(self, char: int) -> bool:
         i = bisect_right(self._quote_starts, char) - 1
@@ -616,27 +625,27 @@ class Conversation:
                 return None
             start, end = mention_span(token)
             return self.cast.resolve(self.text[start:end], start)
-        if description:
-            start, end = mention_span(token)
-            key = self.cast.resolve(self.text[start:end], start)
-            if key is not None:
-                return key
-            gender = noun_gender(lower)
-        else:
-            gender = "M" if lower in MALE_PRONOUNS else "F"
+        gender = noun_gender(lower) if description else ("M" if lower in MALE_PRONOUNS else "F")
         characters = self.cast.characters
 
         def fits(k: str) -> bool:
             return characters[k].gender == gender if gender else True
 
         p = self.paragraph_of(at)
-        for k in self._narration_mentions(self.paragraph_starts[p], at):
+        for k in self._narration_mentions(self.paragraph_starts[p], at, subjects=True):
             if fits(k):
                 return k
         known = [k for k in prefer if k is not None and k in characters]
         for k in known:
             if fits(k):
                 return k
+        if description:
+            # "said the painter": a character of its own only when no one of
+            # the conversation can be meant
+            start, end = mention_span(token)
+            key = self.cast.resolve(self.text[start:end], start)
+            if key is not None:
+                return key
         for k in self._narration_mentions(self.paragraph_starts[max(0, p - _PRONOUN_PARAGRAPHS)], at):
             if fits(k):
                 return k

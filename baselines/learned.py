@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+import numpy as np
+
 from baselines import register
 from baselines.cues import cue_source, doc_text, is_cue
 from baselines.detector import MODELS_DIR, QuoteDetector, TrainingDocument, train_detector, training_document, training_sha256
@@ -99,7 +101,7 @@ class QuoteCandidates:
     end: int
     speakers: list[Speaker]
     keys: list[str | None]
-    vectors: list[list[float]]
+    vectors: "np.ndarray"  # one row per candidate
 
 
 class _DocumentFeatures:
@@ -284,7 +286,8 @@ def candidates_of(item: ModelInput, targets: list[Target]) -> list[QuoteCandidat
             speakers.append(speaker)
             keys.append(key)
             rows.append([0.0] * len(NEWS_FEATURES) + dialogue.vector(k, key, virtual=True))
-        out.append(QuoteCandidates(target.start, target.end, speakers, keys, rows))
+        # float32 rows: a novel's quotes keep hundreds of thousands of them
+        out.append(QuoteCandidates(target.start, target.end, speakers, keys, np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))))
     return out
 
 
@@ -364,7 +367,7 @@ class LearnedRanker:
         featurized by :meth:`featurize`)."""
         from sklearn.linear_model import LogisticRegression
 
-        X: list[list[float]] = []
+        X: list[Any] = []
         y: list[int] = []
         self._detector_documents = []
         self._training_sha256 = training_sha256(documents)
@@ -385,16 +388,16 @@ class LearnedRanker:
                 candidates = [by_span.get((q.start, q.end)) for q in document.quotes]
             credit = _Credit(document)
             for quote, found in zip(document.quotes, candidates):
-                if quote.speaker is None or found is None or not found.vectors:
+                if quote.speaker is None or found is None or not len(found.vectors):
                     continue
                 labels = [int(credit.credited(s, quote.speaker, quote.speaker_mention)) for s in found.speakers]
                 if not any(labels):
                     continue  # no candidate is the speaker: nothing to rank
-                X.extend(found.vectors)
+                X.append(found.vectors)
                 y.extend(labels)
         self.classifier = None
         if len(set(y)) == 2:
-            self.classifier = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed).fit(X, y)
+            self.classifier = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed).fit(np.vstack(X), y)
         return self
 
     def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]:
@@ -412,7 +415,7 @@ class LearnedRanker:
         rows = []
         for target, candidates in zip(targets, found):
             speaker = None
-            if self.classifier is not None and candidates is not None and candidates.vectors:
+            if self.classifier is not None and candidates is not None and len(candidates.vectors):
                 scores = self.classifier.predict_proba(candidates.vectors)[:, 1]
                 best = max(range(len(scores)), key=lambda k: (scores[k], -k))
                 speaker = candidates.speakers[best]

@@ -15,7 +15,14 @@ Volkov").  ``speaker_start``/``speaker_end`` point at that mention as it
 stands, a pronoun or a description included; ``speaker`` is its resolved
 name (a surname -> the longest earlier name of the same person; he/she ->
 the most recent person; they -> the most recent group; who -> the noun it
-describes).  A quotation with no cue continues the previous quote's speaker.
+describes).
+
+Quotations are walked in text order by :class:`baselines.dialogue.Conversation`:
+a quotation in quotation marks first looks for a speech verb right beside it
+(fiction's "said he", "cried Emma"), then the rules above; one without a
+source is decided by the dialogue rules (its paragraph's speaker, the reply
+to a vocative, narration introducing the speaker, conversation turns), and in
+news continues the previous quote's speaker.
 """
 
 from __future__ import annotations

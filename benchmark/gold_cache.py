@@ -157,7 +157,7 @@ class GoldColumns:
             f_quote=ints([k for k, _ in fragments]),
             f_start=ints([f.start for _, f in fragments]),
             f_end=ints([f.end for _, f in fragments]),
-            text="\n".join(doc.text for doc in documents),
+            text=lambda: "\n".join(doc.text for doc in documents),
         )
 
     def text_lengths(self) -> dict[str, int]:

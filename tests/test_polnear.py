@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.annotation.polnear import labelled_by, read_polnear, write_gold_files
+from benchmark.annotation.common import write_gold_files
+from benchmark.annotation.polnear import labelled_by, read_polnear
 from benchmark.cli import main
 from benchmark.errors import InputErrors, UsageError
+from benchmark.gold import load_gold
 
 POLNEAR = Path(__file__).parent / "data" / "polnear"
 ALPHA = "nyt_2016-01-04_senate-passes-budget"
@@ -146,10 +148,18 @@ def test_not_a_polnear_repository(tmp_path, capsys):
     assert f"{tmp_path / 'data' / 'dev' / 'attributions'}:0: path: missing" in err
 
 
-def test_the_import_command_writes_no_single_file_for_each(tmp_path, capsys):
-    """Until ``gold import`` writes AnnotatorImports.files, ``--annotator
-    each`` is refused there with nothing written (not an empty gold file)."""
+def test_the_import_command_writes_one_gold_file_per_annotator(tmp_path, capsys):
+    """``gold import polnear --annotator each --out FOLDER`` writes
+    FOLDER/<annotator>.jsonl, exactly what write_gold_files writes from the
+    library's result."""
     out = tmp_path / "annotators"
-    code, _, err = run(capsys, "gold", "import", "polnear", POLNEAR, "--split", "test", "--annotator", "each", "--out", out)
-    assert code == 2 and "one gold file per annotator" in err
-    assert not out.exists()
+    out.mkdir()
+    code, stdout, err = run(capsys, "gold", "import", "polnear", POLNEAR, "--split", "test", "--annotator", "each", "--out", out)
+    assert code == 0, err
+    expected = read_polnear(POLNEAR, out=tmp_path / "library", split="test", annotator="each")
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in expected.files)
+    for path, documents in expected.files.items():
+        written = load_gold(out / Path(path).name).documents
+        assert [d.doc_id for d in written] == [d.doc_id for d in documents]
+        assert [len(d.quotes) for d in written] == [len(d.quotes) for d in documents]
+        assert f"{out / Path(path).name}: " in stdout

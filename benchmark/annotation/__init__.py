@@ -15,6 +15,9 @@ A format's ``read(path, *, out, types, **options)`` returns an
 raises :class:`~benchmark.errors.InputError`/``InputErrors`` on bad input,
 writing nothing; ``out`` is the gold file that will be written (sources are
 made relative to it), ``types`` a :class:`~benchmark.annotation.common.LabelTypes`.
+A format whose ``--out`` may be a folder of several gold files (PolNeAR's
+``--annotator each``) says so in ``writes_folder`` and then returns an
+:class:`~benchmark.annotation.common.ImportedFiles`.
 Its ``write(documents, out_dir, *, force=False, **options)`` returns notes
 about what the format cannot express.
 """
@@ -40,6 +43,12 @@ class AnnotationFormat:
     write: Callable[..., list[str]] | None = None
     import_options: tuple[Option, ...] = ()
     export_options: tuple[Option, ...] = ()
+    # Given the import options, whether ``--out`` names a folder of gold files
+    # (``read`` then returns an ImportedFiles) rather than one gold file.
+    writes_folder: Callable[[dict[str, Any]], bool] | None = None
+
+    def out_is_folder(self, options: dict[str, Any]) -> bool:
+        return self.writes_folder is not None and self.writes_folder(options)
 
 
 _formats: dict[str, AnnotationFormat] | None = None

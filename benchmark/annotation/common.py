@@ -27,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +174,54 @@ class AnnotatedText:
 class ImportResult:
     documents: list[Document]
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportedFiles:
+    """An import that writes several gold files (PolNeAR's ``--annotator
+    each``: ``FOLDER/<annotator>.jsonl``): ``files`` maps each gold file to
+    its documents, written by :func:`write_gold_files`; ``notes`` as in an
+    ImportResult.  There is no single list of documents: asking for one is a
+    usage error, so that a caller that writes one gold file writes nothing."""
+
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, list[Document]] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> list[Document]:
+        raise UsageError(
+            "--annotator each writes one gold file per annotator into the folder --out, "
+            "which needs a caller that writes ImportedFiles.files (benchmark.annotation.common.write_gold_files)"
+        )
+
+
+def write_gold_files(files: dict[str, list[Document]]):
+    """Validate every gold file of ``files`` (``path -> documents``), then
+    write them all, or none when one is refused (its errors are raised).
+    Returns ``[(path, ValidationReport)]``.  A file replaced keeps its mode."""
+    from benchmark.gold import write_valid_gold
+
+    pending: list[tuple[Path, Path]] = []
+    reports = []
+    try:
+        for path, documents in files.items():
+            target = Path(path)
+            staged = target.with_name(f".{target.name}.{os.getpid()}.pending")
+            report = write_valid_gold(documents, staged)
+            pending.append((staged, target))
+            reports.append((path, report))
+        for staged, target in pending:
+            if target.exists():
+                shutil.copymode(target, staged)
+            os.replace(staged, target)
+        pending.clear()
+    finally:
+        for staged, _ in pending:
+            if staged.exists():
+                staged.unlink()
+    for path, report in reports:
+        report.gold.path = path
+    return reports
 
 
 def attributions_from_links(

@@ -33,14 +33,12 @@ import nothing of that split.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmark.annotation import AnnotationFormat, Option
 from benchmark.annotation.brat import read_brat
-from benchmark.annotation.common import ImportResult, LabelTypes
+from benchmark.annotation.common import ImportedFiles, ImportResult, LabelTypes
 from benchmark.errors import InputError, InputErrors, UsageError
 from benchmark.gold import Document
 
@@ -49,25 +47,6 @@ ALL_SPLITS = "all"
 TEXT_FOLDER = "text"
 ATTRIBUTIONS_FOLDER = "attributions"
 FIRST, EACH = "first", "each"
-
-
-@dataclass
-class AnnotatorImports:
-    """The result of ``--annotator each``: ``files`` maps each gold file to
-    write (``FOLDER/<annotator>.jsonl``) to its documents, for
-    :func:`write_gold_files`; ``notes`` as in an ImportResult.  There is no
-    single list of documents: asking for one is a usage error, so that a
-    caller that writes one gold file writes nothing."""
-
-    notes: list[str] = field(default_factory=list)
-    files: dict[str, list[Document]] = field(default_factory=dict)
-
-    @property
-    def documents(self) -> list[Document]:
-        raise UsageError(
-            "--annotator each writes one gold file per annotator into the folder --out, "
-            "which needs a caller that writes AnnotatorImports.files (benchmark.annotation.polnear.write_gold_files)"
-        )
 
 
 def split_folder(root: Path, split: str) -> Path:
@@ -123,7 +102,7 @@ def read_polnear(
 ) -> ImportResult:
     """Gold documents from a PolNeAR repository (see the module docstring).
     With ``annotator="each"``, ``out`` is the folder of the per-annotator
-    files and an :class:`AnnotatorImports` is returned."""
+    files and an :class:`ImportedFiles` is returned."""
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, 0, "path", "not a folder (polnear import reads PolNeAR's repository)")
@@ -145,7 +124,7 @@ def read_polnear(
     return ImportResult(documents, notes)
 
 
-def _read_each(folders: list[Path], out_folder: Path, types: LabelTypes) -> AnnotatorImports:
+def _read_each(folders: list[Path], out_folder: Path, types: LabelTypes) -> ImportedFiles:
     """One gold file's documents per annotator: the brat reader over the
     documents each annotator labelled, in their files only."""
     per_annotator: dict[str, list[Document]] = {}
@@ -158,7 +137,7 @@ def _read_each(folders: list[Path], out_folder: Path, types: LabelTypes) -> Anno
     files = {os.fspath(out_folder / f"{annotator}.jsonl"): docs for annotator, docs in sorted(per_annotator.items())}
     counts = ", ".join(f"{annotator} {len(docs)}" for annotator, docs in sorted(per_annotator.items()))
     notes.append(f"polnear: documents per annotator: {counts}")
-    return AnnotatorImports(notes, files)
+    return ImportedFiles(notes, files)
 
 
 def _read_leaving_out_refused(
@@ -235,35 +214,6 @@ def _read_view(
         return result
 
 
-def write_gold_files(files: dict[str, list[Document]]):
-    """Validate every gold file of ``files`` (``path -> documents``), then
-    write them all, or none when one is refused (its errors are raised).
-    Returns ``[(path, ValidationReport)]``.  A file replaced keeps its mode."""
-    from benchmark.gold import write_valid_gold
-
-    pending: list[tuple[Path, Path]] = []
-    reports = []
-    try:
-        for path, documents in files.items():
-            target = Path(path)
-            staged = target.with_name(f".{target.name}.{os.getpid()}.pending")
-            report = write_valid_gold(documents, staged)
-            pending.append((staged, target))
-            reports.append((path, report))
-        for staged, target in pending:
-            if target.exists():
-                shutil.copymode(target, staged)
-            os.replace(staged, target)
-        pending.clear()
-    finally:
-        for staged, _ in pending:
-            if staged.exists():
-                staged.unlink()
-    for path, report in reports:
-        report.gold.path = path
-    return reports
-
-
 def _import(
     folder: str | os.PathLike,
     *,
@@ -271,7 +221,7 @@ def _import(
     types: LabelTypes,
     split: str | None = None,
     annotator: str | None = None,
-) -> ImportResult:
+) -> ImportResult | ImportedFiles:
     return read_polnear(folder, out=out, split=split, annotator=annotator, types=types)
 
 
@@ -289,4 +239,5 @@ FORMAT = AnnotationFormat(
             "brat, polnear: use NAME_ANNOTATOR.ann where it exists; polnear also: first (the default rule), each",
         ),
     ),
+    writes_folder=lambda options: options.get("annotator") == EACH,
 )

@@ -58,16 +58,21 @@ def summary(path: str, report, extra: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from benchmark.annotation import formats
-    from benchmark.annotation.common import LabelTypes
+    from benchmark.annotation.common import ImportedFiles, LabelTypes, write_gold_files
     from benchmark.gold import write_valid_gold
 
-    check_output_file(args.out, "--out")
     registry = formats()
     fmt = registry[args.format]
     options = format_options(fmt, registry, args, "import")
+    if not fmt.out_is_folder(options):
+        check_output_file(args.out, "--out")
     types = LabelTypes.from_options(args.quote_type, args.speaker_type, args.cue_type)
     result = fmt.read(args.path, out=args.out, types=types, **options)
     print_notes(result.notes)
+    if isinstance(result, ImportedFiles):
+        for path, report in write_gold_files(result.files):
+            print(summary(path, report, f"imported from {args.path}"))
+        return 0
     report = write_valid_gold(result.documents, args.out)
     print(summary(args.out, report, f"imported from {args.path}"))
     return 0

@@ -502,3 +502,29 @@ def test_export_refuses_unsafe_doc_ids(tmp_path, capsys):
     assert code == 2 and "cannot be used as a file name" in err
     assert not (tmp_path / "out").exists()
     json.loads((tmp_path / "g.jsonl").read_text())  # untouched
+
+
+def test_a_span_text_that_runs_over_lines_is_read_whole(tmp_path):
+    """A content span across a paragraph break: brat writes its text with the
+    line breaks in it, so the .ann's next lines (a blank one among them) are
+    the rest of that text, not annotations (PolNeAR has such files)."""
+    text = 'Smith said the plan works.\n\nIt was never tried before, he added.\n'
+    content_end = text.index(" he added")
+    (tmp_path / "doc.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "doc.ann").write_text(
+        "T1\tSource 0 5\tSmith\n"
+        "T2\tCue 6 10\tsaid\n"
+        f"T3\tContent 11 {content_end}\tthe plan works.\n"
+        "\n"
+        "It was never tried before,\n"
+        "E1\tAttribution:T2 Source:T1 Content:T3\n",
+        encoding="utf-8",
+    )
+    from benchmark.annotation.brat import parse_ann, read_brat
+
+    ann = parse_ann(tmp_path / "doc.ann")
+    assert ann.textbounds["T3"].text == "the plan works.\n\nIt was never tried before,"
+    document = read_brat(tmp_path, out=tmp_path / "gold.jsonl").documents[0]
+    (quote,) = document.quotes
+    assert (quote.start, quote.end) == (11, content_end)
+    assert document.entity(quote.speaker).name == "Smith"

@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from benchmark.annotation import AnnotationFormat, Option
 from benchmark.annotation.common import (
@@ -145,6 +145,43 @@ def _read_utf8(path: Path, *, strip_bom: bool) -> str:
         raise InputError(path, 0, "file", f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
+# What starts an annotation line: an id (a letter of brat's kinds and a
+# number; "#" and "*" lines may have none), then a tab (or a space).
+_ANNOTATION_LINE = re.compile(r"(?:[TERAMN]\d+|#\d*|\*)[\t ]")
+
+
+def _logical_lines(content: str) -> Iterator[tuple[int, str]]:
+    """The annotation lines of a ``.ann`` file, ``(line number, line)``,
+    blank lines left out.  A text-bound's text that holds line breaks (a span
+    across paragraphs, as PolNeAR has) runs on over the following lines,
+    blank ones included, up to the next line that starts an annotation: those
+    lines are joined back to it with the line breaks they had."""
+    # Split on "\n" only: a span's text may hold characters that
+    # str.splitlines() would also break on (U+2028, form feed).
+    pending: list[str] = []  # the text-bound being read, and its run-on lines
+    pending_no = 0
+    blanks: list[str] = []
+    for line_no, raw in enumerate(content.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            blanks.append(line)
+            continue
+        if pending and not _ANNOTATION_LINE.match(line):
+            pending += [*blanks, line]
+            blanks = []
+            continue
+        if pending:
+            yield pending_no, "\n".join(pending)
+            pending = []
+        blanks = []
+        if line.startswith("T"):
+            pending, pending_no = [line], line_no
+        else:
+            yield line_no, line
+    if pending:
+        yield pending_no, "\n".join(pending)
+
+
 def parse_ann(path: str | os.PathLike) -> AnnFile:
     """Parse a brat ``.ann`` file; raise :class:`InputErrors` for lines that
     cannot be read, ids defined twice and references to undefined ids."""
@@ -156,12 +193,7 @@ def parse_ann(path: str | os.PathLike) -> AnnFile:
     def error(line: int, key: str, problem: str) -> None:
         errors.append(InputError(path, line, key, problem))
 
-    # Split on "\n" only: a span's text may hold characters that
-    # str.splitlines() would also break on (U+2028, form feed).
-    for line_no, raw in enumerate(_read_utf8(path, strip_bom=True).split("\n"), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip():
-            continue
+    for line_no, line in _logical_lines(_read_utf8(path, strip_bom=True)):
         key, _, rest = line.partition("\t")
         if not rest and " " in key:  # tolerate spaces where brat writes a tab
             key, _, rest = line.partition(" ")

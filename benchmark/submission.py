@@ -61,7 +61,6 @@ REQUIRED_FIELDS = {
 FIELDS = {track: frozenset(required + OPTIONAL_FIELDS) for track, required in REQUIRED_FIELDS.items()}
 _INTEGER_FIELDS = ("start", "end", "speaker_start", "speaker_end")
 _CSV_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
-_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class Predictions:
@@ -140,15 +139,6 @@ class Predictions:
 
     def __repr__(self) -> str:
         return f"Predictions({self.path!r}, {self.track!r}, {len(self)} rows)"
-
-
-def validate_model_name(name: str) -> str:
-    """Return ``name`` if it can name a leaderboard row, else raise UsageError."""
-    if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
-        raise UsageError(
-            f"invalid model name {name!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
-    return name
 
 
 def read_predictions(path: str | os.PathLike, gold: GoldSet | GoldColumns, track: str | None = None) -> Predictions:

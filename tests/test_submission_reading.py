@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmark.cli import main
+from benchmark.contract import check_model_name
 from benchmark.errors import InputError, UsageError
-from benchmark.submission import read_predictions, validate_model_name
+from benchmark.submission import read_predictions
 from test_scoring_support import save_gold, volkov_document, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,8 +164,8 @@ def test_a_bad_model_name_is_refused_before_anything_is_read(setup, capsys):
     assert snapshot(setup["tmp"]) == before
     for name in ("", "-x", "a b", "x" * 65, "naïve"):
         with pytest.raises(UsageError):
-            validate_model_name(name)
-    assert validate_model_name("spaCy_3.8-small") == "spaCy_3.8-small"
+            check_model_name(name)
+    assert check_model_name("spaCy_3.8-small") == "spaCy_3.8-small"
 
 
 def test_the_installed_command_reports_the_same(setup):

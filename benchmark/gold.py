@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 
+from benchmark.contract import DEFAULT_GOLD_PATH
 from benchmark.errors import InputError, InputErrors, UsageError
 from benchmark.files import atomic_open, fsync_folder
 
@@ -47,7 +48,7 @@ from benchmark.typography import (  # noqa: F401
 QUOTE_TYPES = ("direct", "indirect", "mixed")
 ENTITY_KINDS = ("person", "organization", "group", "other")
 
-DEFAULT_GOLD = Path("gold") / "gold.jsonl"
+DEFAULT_GOLD = Path(DEFAULT_GOLD_PATH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +379,31 @@ _SOURCE_CACHE_SIZE = 16
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
+class SourceFinder:
+    """Finds the file a document's ``source`` names, as validation does:
+    relative to the current folder, the gold file's folder or its parent (the
+    first that has it)."""
+
+    def __init__(self, gold_folder: Path):
+        self.bases = (Path.cwd(), gold_folder, gold_folder.parent)
+        self._folder_exists: dict[tuple[int, str], bool] = {}
+
+    def find(self, source: str) -> Path | None:
+        """The file ``source`` names, or None if no base has it."""
+        # Most documents of a large set name files in a few folders, or none
+        # that exists: a folder that does not exist is looked up only once.
+        folder = os.path.dirname(os.path.normpath(source))
+        for b, base in enumerate(self.bases):
+            exists = self._folder_exists.get((b, folder))
+            if exists is None:
+                exists = self._folder_exists[(b, folder)] = (base / folder).is_dir()
+            if exists:
+                candidate = base / source
+                if candidate.is_file():
+                    return candidate
+        return None
+
+
 class _Checker:
     """Turns one JSON object per line into a :class:`Document`, collecting
     every problem it finds instead of stopping at the first.
@@ -403,8 +429,7 @@ class _Checker:
         self.errors: list[InputError] = []
         self.warnings: list[InputError] = []
         self.entity_names: dict[str, tuple[str, int]] = {}
-        self._bases = (Path.cwd(), folder, folder.parent)
-        self._folder_exists: dict[tuple[int, str], bool] = {}
+        self.sources = SourceFinder(folder)
         self._source_texts: dict[Path, str | None] = {}
         self._strings: dict[str, str] = {}
         self._offsets: list[int] = []  # offset[i] is i: one int object per value
@@ -484,7 +509,7 @@ class _Checker:
         return Document(doc_id, source or "", text, entities, quotes)
 
     def _check_source(self, line: int, source: str, text: str) -> None:
-        candidate = self._source_file(source)
+        candidate = self.sources.find(source)
         if candidate is None:
             self._source_not_found(line, source)
             return
@@ -526,28 +551,12 @@ class _Checker:
         if self._missing_source is None:
             return
         index, line, source = self._missing_source
-        tried = ", ".join(dict.fromkeys(os.path.abspath(base / source) for base in self._bases))
+        tried = ", ".join(dict.fromkeys(os.path.abspath(base / source) for base in self.sources.bases))
         problem = f"{source!r} not found (tried {tried}); its text was not checked"
         more = self._n_missing_sources - 1
         if more:
             problem += f"; nor were the texts of {more} more {'document' if more == 1 else 'documents'} whose source was not found"
         self.warnings.insert(index, InputError(self.path, line, "source", problem))
-
-    def _source_file(self, source: str) -> Path | None:
-        """The file ``source`` names, relative to the current folder, the gold
-        file's folder or its parent (the first that has it); None if none does."""
-        # Most documents of a large set name files in a few folders, or none
-        # that exists: a folder that does not exist is looked up only once.
-        folder = os.path.dirname(os.path.normpath(source))
-        for b, base in enumerate(self._bases):
-            exists = self._folder_exists.get((b, folder))
-            if exists is None:
-                exists = self._folder_exists[(b, folder)] = (base / folder).is_dir()
-            if exists:
-                candidate = base / source
-                if candidate.is_file():
-                    return candidate
-        return None
 
     def _entities(self, line: int, value: Any, text: str) -> list[Entity]:
         if value is None:

@@ -44,7 +44,7 @@ import orjson
 
 from benchmark import __version__
 from benchmark.errors import InputError
-from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, _Checker, load_gold
+from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, SourceFinder, load_gold
 from benchmark.names import normalize_name
 
 CACHE_FORMAT = 1
@@ -243,10 +243,10 @@ def load_gold_columns(path: str | os.PathLike, *, cache: GoldCache | None = None
 def _sources(path: str, document_sources: list[str]) -> list[list[Any]]:
     """[source, the file it names or None, size, mtime_ns] per distinct source,
     resolved as validation resolves them."""
-    checker = _Checker(path, Path(path).parent, check_source=True)
+    sources = SourceFinder(Path(path).parent)
     out = []
     for source in dict.fromkeys(document_sources):
-        found = checker._source_file(source)
+        found = sources.find(source)
         if found is None:
             out.append([source, None, 0, 0])
         else:
@@ -310,9 +310,9 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
     for first, others in _ROW_COUNTS.items():
         if any(len(getattr(columns, name)) != len(getattr(columns, first)) for name in others):
             return None
-    checker = _Checker(path, Path(path).parent, check_source=True)
+    sources = SourceFinder(Path(path).parent)
     for source, found, size, mtime_ns in meta["sources"]:
-        now = checker._source_file(source)
+        now = sources.find(source)
         if (None if now is None else str(now)) != found:
             return None
         if now is not None:

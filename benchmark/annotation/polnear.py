@@ -23,11 +23,10 @@ DIR/data/<split>`` reads it (the ``corenlp/`` folder beside holds no
 
 ``--split all`` reads train, dev and test in that order, one after the other.
 
-A document whose files the brat reader refuses (at the commit tested, three
-of annotator 4e07's train files hold a span whose text runs over a line
-break, which the reader does not take) is left out, the reader's messages in
-a note, and the rest of the split is read; the brat reader alone would
-import nothing of that split.
+A document whose files the brat reader refuses is left out, the reader's
+messages in a note, and the rest of the split is read; the brat reader alone
+would import nothing of that split.  (At the commit tested every document
+imports.)
 """
 
 from __future__ import annotations

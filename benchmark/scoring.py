@@ -111,7 +111,7 @@ import numpy as np
 from benchmark import __version__
 from benchmark.contract import MATCH_MODES, SPEAKER_MODES, TRACKS, UNRESOLVED
 from benchmark.errors import UsageError
-from benchmark.gold import QUOTE_MARKS, QUOTE_TYPES, GoldSet
+from benchmark.gold import QUOTE_MARKS, QUOTE_TYPES, Document, GoldSet
 from benchmark.gold_cache import GoldColumns
 from benchmark.names import normalize_name
 from benchmark.submission import Predictions
@@ -552,6 +552,27 @@ def _first_best_pairing(weights: np.ndarray) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------
 # Speakers
+
+
+def pair_documents(a: list[Document], b: list[Document], match: str, min_overlap: float) -> list[list[tuple[int, int]]]:
+    """Per document (``a[k]`` and ``b[k]`` are two annotations of one text),
+    the pairs ``(index in a[k].quotes, index in b[k].quotes)`` of the
+    scorer's one-to-one pairing (the end-to-end track's), A as the gold side
+    and B's quotes as predicted spans: how annotator agreement pairs quotes."""
+    index = _GoldIndex(GoldSet(a))
+    rows = [(k, j, q.start, q.end) for k, doc in enumerate(b) for j, q in enumerate(doc.quotes)]
+    rows.sort(key=lambda r: (int(index.base[r[0]]) + r[2], int(index.base[r[0]]) + r[3]))
+    start = np.array([index.base[k] + s for k, _, s, _ in rows], dtype=np.int64)
+    end = np.array([index.base[k] + e for k, _, _, e in rows], dtype=np.int64)
+    paired = _pair_quotes(index, start, end, match, min_overlap) if rows else np.zeros(0, dtype=np.int64)
+    first_quote = np.concatenate(([0], np.cumsum([len(d.quotes) for d in a])))
+    pairs: list[list[tuple[int, int]]] = [[] for _ in a]
+    for (k, j, _, _), g in zip(rows, paired.tolist()):
+        if g >= 0:
+            pairs[k].append((g - int(first_quote[k]), j))
+    for found in pairs:
+        found.sort()
+    return pairs
 
 
 def _span_entities(index: _GoldIndex, start: np.ndarray, end: np.ndarray) -> np.ndarray:

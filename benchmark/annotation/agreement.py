@@ -11,7 +11,7 @@ pair (or, for the overall token alpha, each annotator) shares.
 Definitions, for an ordered pair of annotators (A, B):
 
 - **Pairing.**  The scorer's end-to-end pairing
-  (:func:`benchmark.scoring._pair_quotes`): A's quotes play the gold quotes
+  (:func:`benchmark.scoring.pair_documents`): A's quotes play the gold quotes
   (a fragmented quote is its fragments), B's quotes the predictions (each its
   start-end span); one-to-one, maximising the total number of shared
   characters, among pairs that pass ``match`` (``overlap``: shared /
@@ -70,6 +70,7 @@ from benchmark.annotation.common import PRONOUNS
 from benchmark.errors import InputError, UsageError
 from benchmark.gold import QUOTE_TYPES, Document, GoldSet, Quote, Span, load_gold
 from benchmark.names import normalize_name
+from benchmark.scoring import pair_documents
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 """A token: a run of word characters, or one other character that is not white space."""
@@ -157,28 +158,6 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
 
 # --------------------------------------------------------------------------
 # Pairing quotes and comparing paired quotes
-
-
-def pair_quotes(a: list[Document], b: list[Document], match: str, min_overlap: float) -> list[list[tuple[int, int]]]:
-    """Per document (``a[k]`` and ``b[k]`` are two annotations of one text),
-    the pairs ``(index in a[k].quotes, index in b[k].quotes)`` of the
-    scorer's one-to-one pairing, A as the gold side."""
-    from benchmark.scoring import _GoldIndex, _pair_quotes
-
-    index = _GoldIndex(GoldSet(a))
-    rows = [(k, j, q.start, q.end) for k, doc in enumerate(b) for j, q in enumerate(doc.quotes)]
-    rows.sort(key=lambda r: (int(index.base[r[0]]) + r[2], int(index.base[r[0]]) + r[3]))
-    start = np.array([index.base[k] + s for k, _, s, _ in rows], dtype=np.int64)
-    end = np.array([index.base[k] + e for k, _, _, e in rows], dtype=np.int64)
-    paired = _pair_quotes(index, start, end, match, min_overlap) if rows else np.zeros(0, dtype=np.int64)
-    first_quote = np.concatenate(([0], np.cumsum([len(d.quotes) for d in a])))
-    pairs: list[list[tuple[int, int]]] = [[] for _ in a]
-    for (k, j, _, _), g in zip(rows, paired.tolist()):
-        if g >= 0:
-            pairs[k].append((g - int(first_quote[k]), j))
-    for found in pairs:
-        found.sort()
-    return pairs
 
 
 def _overlap(x: Span, y: Span) -> bool:
@@ -303,7 +282,7 @@ def agreement(annotations: list[Annotation], *, match: str = "overlap", min_over
         common = [d for d in shared if i in holders[d] and j in holders[d]]
         a = [annotations[i].documents[d] for d in common]
         b = [annotations[j].documents[d] for d in common]
-        pairs = pair_quotes(a, b, match, min_overlap)
+        pairs = pair_documents(a, b, match, min_overlap)
         found: dict[str, _PairDocument] = {}
         for doc_id, da, db, doc_pairs in zip(common, a, b, pairs):
             qa = [da.quotes[x] for x, _ in doc_pairs]

@@ -127,6 +127,8 @@ def run_baselines(
             path = write_predictions(predictions_by_run.pop((model.name, track)), predictions_path(results_dir, model.name, track))
             predictions = read_predictions(path, gold, track)
             result = score(gold, predictions, model=model.name, **(scoring or {}))
+            for warning in result["warnings"]:
+                print(f"warning: {model.name} ({track}): {warning}", file=sys.stderr)
             if train is not None and is_trainable(model):
                 result["training"] = {"gold": str(train_path), "gold_sha256": train.sha256}
             record_run(results_dir, result, predictions_path=path, argv=command)

@@ -175,6 +175,8 @@ def run_submit(
 
     command = command_line(argv)
     for track_rows, result in scored:
+        for warning in result["warnings"]:
+            print(f"warning: {name} ({result['track']}): {warning}", file=sys.stderr)
         print(format_result(result))
         run_dir = new_run_dir(results_dir, name, result["track"])
         kept = write_predictions(track_rows, run_dir / PREDICTIONS_FILE)

@@ -255,3 +255,35 @@ def test_a_syntax_error_in_the_model_file_names_its_line(tmp_path):
     with pytest.raises(InputError) as info:
         load_model(f"{path}:Model")
     assert (info.value.path, info.value.line, info.value.field) == (str(path), 2, "syntax")
+
+
+SILENT = """
+    class Silent:
+        name = "silent"
+        needs_spacy = False
+        tracks = ("attribution",)
+
+        def predict(self, item, track):
+            return []
+"""
+
+
+def test_a_model_that_predicts_nothing_is_warned_about_and_scored_per_attribute(tmp_path):
+    """submit prints the scorer's warnings (an empty submission) and takes
+    --by like score: the record holds the per-value scores."""
+    path = write_module(tmp_path, "silent.py", SILENT)
+    gold = tmp_path / "gold.jsonl"
+    write_gold_file(gold, n_docs=1, quotes_per_doc=3)
+    results = tmp_path / "results"
+    proc = run_cli("submit", f"{path}:Silent", "--name", "silent", "--gold", gold, "--results", results,
+                   "--bootstrap", "20", "--by", "quote_type")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: silent (attribution): the submission" in proc.stderr and "has no rows" in proc.stderr
+    (record,) = (results / "runs" / "silent").glob("*/record.json")
+    saved = json.loads(record.read_text())["result"]
+    assert saved["micro"]["recall"] == 0.0
+    assert len(saved["warnings"]) == 1 and "has no rows" in saved["warnings"][0]
+    # the synthetic gold has no attributes: all 3 quotes under "(none)", none found
+    assert saved["by_attribute"] == {
+        "quote_type": [{"value": "(none)", "precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "predicted": 0, "gold": 3, "n_quotes": 3}]
+    }

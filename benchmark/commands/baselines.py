@@ -32,8 +32,6 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cache", default=None, metavar="DIR", help="parse cache folder (default: RESULTS/cache)")
     p.add_argument("--no-cache", action="store_true", help="parse every document, read and write no parse cache")
-    p.add_argument("--by", action="append", default=[], metavar="ATTRIBUTE",
-                   help="also score per value of this quote attribute, in each run's record (repeatable, or comma-separated; as score --by)")
     add_pipeline_option(p)
     add_scoring_options(p)
     p.set_defaults(handler=run)
@@ -52,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         only=args.only,
         pipeline=args.pipeline,
         baseline_options={name: baselines.option_values(name, given) for name in baselines.names()},
-        scoring={**scoring_options(args), "by": [name.strip() for value in args.by for name in value.split(",") if name.strip()]},
+        scoring=scoring_options(args),
         argv=args.argv,
         train_path=args.train,
         cache_dir=None if args.no_cache else (args.cache or os.path.join(args.results, CACHE_DIR_NAME)),

@@ -44,6 +44,10 @@ def add_scoring_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--bootstrap", type=int, default=contract.DEFAULT_BOOTSTRAP, help="bootstrap resamples for the confidence intervals")
     p.add_argument("--seed", type=int, default=contract.DEFAULT_SEED, help="random seed of the bootstrap")
+    p.add_argument(
+        "--by", action="append", default=[], metavar="ATTRIBUTE",
+        help="also give precision and recall per value of this quote attribute (repeatable, or comma-separated)",
+    )
 
 
 def scoring_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,6 +59,7 @@ def scoring_options(args: argparse.Namespace) -> dict[str, Any]:
         "speaker_match": args.speaker_match,
         "n_bootstrap": args.bootstrap,
         "seed": args.seed,
+        "by": [name.strip() for value in args.by for name in value.split(",") if name.strip()],
     }
 
 

@@ -17,8 +17,6 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
     add_scoring_options(p)
     p.add_argument("--json", default=None, metavar="OUT", help="write the full result as JSON")
     p.add_argument("--no-leaderboard", action="store_true", help="do not record the run")
-    p.add_argument("--by", action="append", default=[], metavar="ATTRIBUTE",
-                   help="also give precision and recall per value of this quote attribute (repeatable, or comma-separated)")
     p.add_argument("--no-cache", action="store_true",
                    help="validate the gold file without reading or writing its cache (.quotebench-cache/ next to it)")
     p.set_defaults(handler=run)
@@ -50,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
         cache = None if args.no_cache else GoldCache(default_cache_folder(args.gold))
         gold = load_gold_columns(args.gold, cache=cache)
         predictions = read_predictions(args.pred, gold, args.track)
-        by = [name.strip() for value in args.by for name in value.split(",") if name.strip()]
-        result = score(gold, predictions, model=args.name, by=by, **scoring_options(args))
+        result = score(gold, predictions, model=args.name, **scoring_options(args))
     finally:
         if collecting:
             # What was read lives until the end: move it out of the

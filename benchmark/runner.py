@@ -637,10 +637,12 @@ def _quote_of_row(row: dict[str, Any], document: Document, track: str) -> str | 
 
 
 def write_predictions(rows: Iterable[dict[str, Any]], path: str | os.PathLike) -> Path:
-    """Write rows as JSON Lines (SPEC section 3), atomically; fields in the
+    """Write rows as JSON Lines (SPEC section 3), atomically (a replaced
+    file keeps its mode); fields in the
     order of :data:`ROW_FIELDS`, then any others."""
+    from benchmark.files import atomic_open
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for number, row in enumerate(rows, start=1):
         ordered = {k: row[k] for k in ROW_FIELDS if k in row}
@@ -649,10 +651,8 @@ def write_predictions(rows: Iterable[dict[str, Any]], path: str | os.PathLike) -
             lines.append(json.dumps(ordered, ensure_ascii=False, default=_json_scalar))
         except (TypeError, ValueError) as exc:
             raise UsageError(f"prediction row {number} (document {row.get('doc_id')!r}) cannot be written as JSON: {exc}") from None
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_open(target, "w", newline="\n") as fh:
         fh.write("".join(line + "\n" for line in lines))
-    os.replace(tmp, target)
     return target
 
 

@@ -502,3 +502,15 @@ def test_baselines_by_an_attribute_scores_per_value_in_the_record(tmp_path, caps
     gold = load_gold(gold_path)
     types = {q.attributes["quote_type"] for d in gold.documents for q in d.quotes if q.attributes and q.attributes.get("quote_type")}
     assert {"Explicit", "Anaphoric"} <= types <= {row["value"] for row in by["quote_type"]}
+
+
+def test_written_predictions_replace_a_file_keeping_its_mode(tmp_path):
+    from benchmark.runner import write_predictions
+
+    path = tmp_path / "m.attribution.jsonl"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    write_predictions([{"speaker": "Ana", "quote_id": "q1", "doc_id": "d"}], path)
+    assert path.read_text() == '{"doc_id": "d", "quote_id": "q1", "speaker": "Ana"}\n'
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left

@@ -10,18 +10,14 @@ import pytest
 import baselines
 from baselines.textacy_quotes import FoundQuote, pair_by_overlap
 from benchmark.gold import Span
-from benchmark.models import ModelInput, QuoteSpan, load_pipeline
+from benchmark.models import ModelInput, QuoteSpan
 
 SAID_AFTER = "“The budget is a disaster for our schools,” said Anna Smith."
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return load_pipeline()
-
-
-@pytest.fixture(scope="module")
 def model():
+    pytest.importorskip("textacy", reason="textacy is an optional extra: pip install -e '.[textacy]'")
     return baselines.get("textacy")
 
 

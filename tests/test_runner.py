@@ -505,8 +505,6 @@ def test_baselines_by_an_attribute_scores_per_value_in_the_record(tmp_path, caps
 
 
 def test_written_predictions_replace_a_file_keeping_its_mode(tmp_path):
-    from benchmark.runner import write_predictions
-
     path = tmp_path / "m.attribution.jsonl"
     path.write_text("old\n")
     path.chmod(0o640)

@@ -537,9 +537,11 @@ class _Checker:
     def _source_not_found(self, line: int, source: str) -> None:
         """Remember a source that names no file: one warning per gold file
         (:meth:`finish`), not one per document, names the first and counts the
-        rest.  A URI (``https://…``, ``doi:…``, ``pdnc:Emma``) is not a path
-        and is not looked for."""
-        if _URI_SCHEME.match(source):
+        rest.  A URI (``https://…``, ``doi:…``, ``pdnc:Emma``) is not a path,
+        and a reference to a part of a file (``export.json#task=101``, as a
+        Label Studio import writes it) names no text file: neither is warned
+        about."""
+        if _URI_SCHEME.match(source) or "#" in source:
             return
         if self._missing_source is None:
             self._missing_source = (len(self.warnings), line, source)

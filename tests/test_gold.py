@@ -298,10 +298,12 @@ def test_a_text_holding_line_separators_round_trips_through_write_and_load(tmp_p
 
 def _gold_with_missing_sources(folder: Path) -> Path:
     """A gold file in folder/gold/ whose first three documents name seed files
-    that do not exist, and whose fourth and fifth name URIs (not looked for)."""
+    that do not exist, whose fourth and fifth name URIs and whose sixth a task
+    of a Label Studio export (none of them looked for)."""
     text = "“Hi,” Ann said."
     docs = []
-    for name, source in (("a", "seeds/a.txt"), ("b", "seeds/b.txt"), ("c", "elsewhere/c.txt"), ("d", "https://example.org/d"), ("e", "pdnc:Emma")):
+    for name, source in (("a", "seeds/a.txt"), ("b", "seeds/b.txt"), ("c", "elsewhere/c.txt"), ("d", "https://example.org/d"), ("e", "pdnc:Emma"),
+                         ("f", "export.json#task=7")):
         docs.append({
             "doc_id": name, "source": source, "text": text,
             "entities": [{"id": "ann", "name": "Ann", "kind": "person", "aliases": ["Ann"], "mentions": [{"start": 6, "end": 9}]}],

@@ -32,7 +32,7 @@ from benchmark.options import Option
 
 __all__ = ["FORMAT_MODULES", "AnnotationFormat", "Option", "formats"]
 
-FORMAT_MODULES = ("brat", "labelstudio", "pdnc", "polnear")
+FORMAT_MODULES = ("brat", "labelstudio", "pdnc", "polnear", "litbank")
 
 
 @dataclass(frozen=True)

@@ -109,10 +109,18 @@ def test_quote_spans_leave_out_the_marks_that_set_speech_off(imported):
     assert imported["3_a_quiet_morning"]["quotes"] == []
 
 
-def test_published_token_coordinates_kept_as_attributes(imported):
+def test_whether_the_speaker_has_a_proper_name_is_an_attribute(imported):
     story = quotes_of(imported["1_the_test_story"])
-    assert story["Q1"]["attributes"] == {"tokens": "2:0-2:7"}
-    assert story["Q4"]["attributes"] == {"tokens": "4:0-5:7"}
+    assert {qid: q["attributes"] for qid, q in story.items()} == {
+        "Q1": {"speaker_named": True},  # Martha Harlow
+        "Q2": {"speaker_named": True},
+        "Q3": {"speaker_named": False},  # her brother: a description and pronouns only
+        "Q4": {"speaker_named": False},
+        "Q5": {"speaker_named": True},  # Tom
+    }
+    hill = quotes_of(imported["2_the_hill"])
+    assert hill["Q4"]["attributes"] == {"speaker_named": None}  # no speaker
+    assert hill["Q3"]["attributes"] == {"speaker_named": False}  # a speaker id with no chain
 
 
 def test_speakers_are_coreference_chains(imported):

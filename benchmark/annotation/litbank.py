@@ -44,8 +44,11 @@ rules, each counted in a note when it changes or leaves out anything:
   quotes, each attributed), so no quote has ``fragments``.  A quote that
   :mod:`benchmark.typography` does not explain as direct speech (dashes and
   italics are not quotation marks) is imported as ``indirect``, listed in a
-  note, as the PDNC importer does.  ``attributes`` holds ``tokens``, the
-  published coordinates ``START_SENTENCE:START_TOKEN-END_SENTENCE:END_TOKEN``.
+  note, as the PDNC importer does.  ``attributes`` holds ``speaker_named``:
+  whether the speaker's chain has a proper-name (PROP) mention in the
+  excerpt (null without a speaker), so that ``score --by speaker_named``
+  tells speakers that a name can identify from those only descriptions and
+  pronouns refer to.
 - **Speakers.**  The ATTRIB line's speaker id is a coreference chain; the
   quote's ``speaker`` is its entity, id ``NAME:SPEAKER_ID``.  A speaker id
   that names no chain becomes a person entity of its own (named after the
@@ -362,7 +365,7 @@ def _read_work(root: Path, name: str, out: str | os.PathLike, tally: _Tally) -> 
             if direct_quote_problem(text, [(start, stop)]) is not None:
                 quote_type = "indirect"
                 tally.unmarked.append(f"{name}:{quote_id}")
-            quotes[quote_id] = Quote(quote_id, start, stop, quote_type, attributes={"tokens": f"{s1}:{t1}-{s2}:{t2}"})
+            quotes[quote_id] = Quote(quote_id, start, stop, quote_type, attributes={"speaker_named": None})
             quote_lines[quote_id] = line
         elif label == "ATTRIB":
             _check_fields(path, line, fields, ATTRIB_FIELDS)
@@ -381,6 +384,7 @@ def _read_work(root: Path, name: str, out: str | os.PathLike, tally: _Tally) -> 
                 counts["quotes of own speakers"] += 1
             speakers[quote_id] = line
             quotes[quote_id].speaker = f"{name}:{speaker}"
+            quotes[quote_id].attributes = {"speaker_named": any(m.kind == PROPER for m in chains[speaker].mentions)}
         else:
             raise InputError(path, line, "label", f"expected QUOTE or ATTRIB, got {clip(label)!r}")
 

@@ -778,6 +778,7 @@ def score(
     n_bootstrap: int = 1000,
     seed: int = 0,
     by: Sequence[str] = (),
+    report: bool = True,
 ) -> ScoreResult:
     """Score validated predictions against a gold set (the module docstring
     defines every number).
@@ -808,6 +809,11 @@ def score(
     by
         Quote attributes (keys of the gold quotes' ``attributes``) to report
         precision and recall per value of, in ``by_attribute`` (step 3).
+    report
+        Whether to build the entries per resampling unit and per gold quote
+        (``units``, ``quotes``, ``unmatched_predictions``); without, they are
+        None.  Every figure is the same either way; only a result that is
+        written needs them (:func:`format_result` shows none of them).
 
     Raises :class:`~benchmark.errors.UsageError` for a setting out of range.
     Returns a JSON-ready :class:`ScoreResult`; its ``warnings`` say what a
@@ -845,8 +851,7 @@ def score(
         p, r, f = map(float, _prf(len(matched), n_pred, n_quotes))
         detection = {"precision": p, "recall": r, "f1": f, "matched": len(matched), "predicted": n_pred, "gold": n_quotes}
     by_document = index.n_documents > 1
-    units = _resampling_units(index, out, quote_correct, by_document)
-    unit_counts = np.array([[u["tp"], u["predicted"], u["gold"]] for u in units], dtype=np.int64).reshape(-1, 3)
+    unit_counts = _resampling_units(index, out, quote_correct, by_document)
     ci = {
         "level": CI_LEVEL,
         "n_bootstrap": n_bootstrap,
@@ -854,7 +859,12 @@ def score(
         "unit": "document" if by_document else "quote",
         **_bootstrap(unit_counts, n_bootstrap, seed),
     }
-    quotes, unmatched_predictions = _error_report(index, out, pred_of_quote, quote_correct)
+    units = quotes = unmatched_predictions = None
+    if report:
+        names = index.doc_ids if by_document else index.quote_ids
+        units = [{"unit": name, "tp": tp, "predicted": predicted, "gold": gold}
+                 for name, (tp, predicted, gold) in zip(names, unit_counts.tolist())]
+        quotes, unmatched_predictions = _error_report(index, out, pred_of_quote, quote_correct)
     warnings = []
     if n_pred == 0:
         warnings.append(f"the submission {predictions.path} has no rows: every gold quote counts as missed")
@@ -957,27 +967,27 @@ def _speaker_figures(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray
     return per_speaker, micro, macro
 
 
-def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray, by_document: bool) -> list[dict]:
-    """Step 4: the (tp, predicted, gold) counts of each resampling unit."""
+def _resampling_units(index: _GoldIndex, out: _Outcome, quote_correct: np.ndarray, by_document: bool) -> np.ndarray:
+    """Step 4: the (tp, predicted, gold) counts of each resampling unit (one
+    row per document, or per gold quote), as an (units, 3) array."""
     if by_document:
-        names = index.doc_ids
+        n_units = index.n_documents
         unit_of_quote = index.q_doc
         unit_of_pred = out.doc
     else:
-        names = index.quote_ids
+        n_units = index.n_quotes
         unit_of_quote = np.arange(index.n_quotes)
         unit_of_pred = out.paired.copy()
         unmatched = np.flatnonzero(out.paired < 0)
         if len(unmatched) and index.n_quotes:
             unit_of_pred[unmatched] = _nearest_quote(index, out.start[unmatched] + out.end[unmatched])
-    n_units = len(names)
     counted = (out.resolved >= 0) & (unit_of_pred >= 0)
     columns = (
-        np.bincount(unit_of_quote[quote_correct], minlength=n_units).tolist(),
-        np.bincount(unit_of_pred[counted], minlength=n_units).tolist(),
-        np.bincount(unit_of_quote[index.q_speaker >= 0], minlength=n_units).tolist(),
+        np.bincount(unit_of_quote[quote_correct], minlength=n_units),
+        np.bincount(unit_of_pred[counted], minlength=n_units),
+        np.bincount(unit_of_quote[index.q_speaker >= 0], minlength=n_units),
     )
-    return [{"unit": name, "tp": tp, "predicted": predicted, "gold": gold} for name, tp, predicted, gold in zip(names, *columns)]
+    return np.stack(columns, axis=1).astype(np.int64, copy=False).reshape(-1, 3)
 
 
 def _error_report(index: _GoldIndex, out: _Outcome, pred_of_quote: np.ndarray, quote_correct: np.ndarray) -> tuple[list[dict], list[dict]]:
@@ -1074,12 +1084,11 @@ def format_result(result: dict[str, Any]) -> str:
         return f"{x:.3f}"
 
     header = ("speaker", "name", "P", "R", "F1", "TP", "pred", "gold")
-    body = [
+    body = [  # the rows shown: a large gold set has tens of thousands
         (s["speaker"], s["name"], f3(s["precision"]), f3(s["recall"]), f3(s["f1"]), str(s["tp"]), str(s["predicted"]), str(s["gold"]))
-        for s in result["per_speaker"]
+        for s in result["per_speaker"][:MAX_TABLE_ROWS]
     ]
-    hidden = max(0, len(body) - MAX_TABLE_ROWS)
-    body = body[:MAX_TABLE_ROWS]
+    hidden = len(result["per_speaker"]) - len(body)
     micro, macro = result["micro"], result["macro"]
     totals = [
         ("micro", "", f3(micro["precision"]), f3(micro["recall"]), f3(micro["f1"]), str(micro["tp"]), str(micro["predicted"]), str(micro["gold"])),

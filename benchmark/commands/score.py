@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         cache = None if args.no_cache else GoldCache(default_cache_folder(args.gold))
         gold = load_gold_columns(args.gold, cache=cache)
         predictions = read_predictions(args.pred, gold, args.track)
-        result = score(gold, predictions, model=args.name, **scoring_options(args))
+        # the entries per unit and per quote only go into what is written
+        written = bool(args.json) or not args.no_leaderboard
+        result = score(gold, predictions, model=args.name, report=written, **scoring_options(args))
     finally:
         if collecting:
             # What was read lives until the end: move it out of the

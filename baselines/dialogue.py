@@ -23,7 +23,9 @@ each named in :data:`RULES` and reported with the speaker it gives:
   ("Elizabeth looked at him. “...”");
 - ``turns``: in a run of paragraphs that open with a quotation, a quotation
   with no cue goes to the speaker of two turns before (the most recent
-  speaker other than the previous turn's);
+  speaker other than the previous turn's); a second pass never gives a turn
+  to the speaker of the turn before it or of a cued turn after it, and
+  prefers the cued speaker two turns before or after;
 - ``continued``: else the previous quotation's speaker (a continued
   quotation, as news writes them).
 
@@ -87,6 +89,10 @@ FEMALE_NOUNS = frozenset(
 MALE_PRONOUNS = frozenset(("he", "him", "his", "himself"))
 FEMALE_PRONOUNS = frozenset(("she", "her", "hers", "herself"))
 TITLES = MALE_TITLES | FEMALE_TITLES
+# "I said" in the narration of a novel: its narrator, whom the cast does not
+# tell apart; the key stands for them and the mention ("I") is reported.
+FIRST_PERSON = frozenset(("i", "me"))
+NARRATOR = "narrator:I"
 # Words of a name that identify no one on their own.
 _NAME_STOPWORDS = TITLES | frozenset(("the", "a", "an", "of", "old", "young", "little", "de", "van", "von"))
 _PRONOUN_AFTER_MENTION = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
@@ -610,15 +616,19 @@ class Conversation:
         i = bisect_right(self._quote_starts, char) - 1
         return i >= 0 and char < self.quotes[i][1]
 
-    def resolve_token(self, token: "Token", at: int, prefer: Sequence[str | None]) -> str | None:
-        """The character a mention headed by ``token`` refers to: a name
+    def resolve_token(self, token: "Token", at: int, prefer: Sequence[str | None],
+                      fallback: Sequence[str | None] = ()) -> str | None:
+        """The character a mention headed by ``token`` refers to: "I" in
+        fiction to the narrator (:data:`NARRATOR`); a name
         through the cast; he/she, or a description whose noun has a gender
         ("the young lady", "his sister") when the cast is the gold one, to the
         character of that gender mentioned last in the narration of its
         paragraph, else the first of ``prefer`` (whose turn it is, recent
-        speakers) with that gender, else the latest one mentioned in the two
-        paragraphs before."""
+        speakers) with that gender, else the latest one mentioned in the
+        paragraphs before, else the first of ``fallback`` with that gender."""
         lower = token.lower_
+        if lower in FIRST_PERSON and self.fiction:
+            return NARRATOR
         description = token.pos_ == "NOUN" and self.fiction
         if not (lower in MALE_PRONOUNS or lower in FEMALE_PRONOUNS or description):
             if token.pos_ == "PRON":
@@ -649,14 +659,16 @@ class Conversation:
         for k in self._narration_mentions(self.paragraph_starts[max(0, p - _PRONOUN_PARAGRAPHS)], at):
             if fits(k):
                 return k
-        return next((k for k in known if self.cast.gender_fits(k, gender)), None)
+        last_resort = known + [k for k in fallback if k is not None and k in characters]
+        return next((k for k in last_resort if self.cast.gender_fits(k, gender)), None)
 
-    def speaker_of(self, token: "Token", prefer: Sequence[str | None]) -> tuple[str, Speaker]:
+    def speaker_of(self, token: "Token", prefer: Sequence[str | None],
+                   fallback: Sequence[str | None] = ()) -> tuple[str, Speaker]:
         """The key and the reported speaker of a source mention: a character
         of the cast when it resolves to one, else the name the news rules
         resolve it to (:class:`baselines.mentions.DocumentMentions`)."""
         start, end = mention_span(token)
-        key = self.resolve_token(token, start, prefer)
+        key = self.resolve_token(token, start, prefer, fallback)
         if key is None and not self.cast.closed:
             name = self.mentions.name_of(token)
             key = self.cast.resolve(name, start) or "name:" + normalize_name(name)
@@ -717,7 +729,10 @@ class Conversation:
                 if source is None and self.other_source is not None:
                     source = self.other_source(m)
                 if source is not None:
-                    key, speaker = self.speaker_of(source, [x for x in prefer if x not in addressed])
+                    # a pronoun that opens a conversation refers back to the
+                    # narration, not to the speakers of an earlier one
+                    likely = [x for x in prefer if x not in addressed]
+                    key, speaker = self.speaker_of(source, likely if adjacent else [], likely)
                     if key:
                         local[m] = Attribution(key, speaker, "explicit", addressed)
                         speakers[key] = speaker
@@ -742,39 +757,50 @@ class Conversation:
 
     def _by_anchors(self, records: list[tuple[int, list[int], str | None]], results: list[Attribution],
                     speakers: dict[str, Speaker]) -> None:
-        """Second pass over each run of turns (adjacent paragraphs that open
-        with a quotation): a turn that only the turn-taking rules decided
-        takes its speaker from the nearest turn a cue decided, before or
-        after it: that speaker when they are an even number of turns apart,
-        else that speaker's partner in the run (the speaker of the nearest
-        other cued turn an odd number of turns from it)."""
+        """Second pass over each run of turns (adjacent paragraphs with
+        quotations), in text order: a turn that only the turn-taking rules
+        decided is never given the speaker of the turn before it nor of a
+        cued turn after it (a new paragraph changes the speaker), nor anyone
+        it addresses; it goes to the one the turn before addressed in the
+        vocative, else to the speaker of the cued turn two before or two
+        after it, else of the turn two before, else it keeps its first
+        guess."""
         runs: list[list[int]] = []
         for i, (p, _, _) in enumerate(records):
             if runs and records[runs[-1][-1]][0] == p - 1 and self._in_dialogue(p):
                 runs[-1].append(i)
             else:
                 runs.append([i])
-        first_of = {}
-        for i, (_, members, _) in enumerate(records):
-            first_of[i] = members[0]
         for run in runs:
-            if len(run) < 3:
+            if len(run) < 2:
                 continue
-            anchors = [(j, results[first_of[i]].key) for j, i in enumerate(run)
-                       if records[i][2] == "explicit" and results[first_of[i]].key is not None]
-            if not anchors:
-                continue
+            turn_rule = [records[i][2] for i in run]
+            cued = [results[records[i][1][0]].key if turn_rule[j] == "explicit" else None for j, i in enumerate(run)]
+            keys = [results[records[i][1][-1]].key for i in run]
+            addressed = [frozenset().union(*(results[m].addressees for m in records[i][1])) for i in run]
+            n = len(run)
             for j, i in enumerate(run):
-                if records[i][2] not in ("turns", "continued", None):
+                if turn_rule[j] not in ("turns", "continued", None):
                     continue
-                anchor_j, anchor_key = min(anchors, key=lambda a: (abs(a[0] - j), a[0] > j))
-                if (j - anchor_j) % 2 == 0:
-                    key = anchor_key
-                else:
-                    partners = [a for a in anchors if (a[0] - anchor_j) % 2 == 1 and a[1] != anchor_key]
-                    if not partners:
-                        continue
-                    key = min(partners, key=lambda a: abs(a[0] - j))[1]
+                forbidden = set(addressed[j])
+                if j > 0 and keys[j - 1] is not None:
+                    forbidden.add(keys[j - 1])
+                if j + 1 < n and cued[j + 1] is not None:
+                    forbidden.add(cued[j + 1])
+                candidates = []
+                if j > 0:
+                    candidates += sorted(addressed[j - 1])
+                if j >= 2:
+                    candidates.append(cued[j - 2])
+                if j + 2 < n:
+                    candidates.append(cued[j + 2])
+                if j >= 2:
+                    candidates.append(keys[j - 2])
+                candidates.append(keys[j])
+                key = next((c for c in candidates if c is not None and c not in forbidden), None)
+                if key is None or key == keys[j]:
+                    continue
+                keys[j] = key
                 for m in records[i][1]:
                     a = results[m]
                     if a.rule in ("turns", "continued", None) and key not in a.addressees:

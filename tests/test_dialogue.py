@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import baselines
-from baselines.dialogue import Cast, Conversation, paragraph_starts
+from baselines.dialogue import NARRATOR, Cast, Conversation, paragraph_starts
 from benchmark.gold import Entity
 from benchmark.models import ModelInput, QuoteSpan
 
@@ -188,3 +188,44 @@ def test_a_metadata_line_is_not_a_speaker(nlp):
     item = ModelInput("d", text, nlp(text), [QuoteSpan("q1", start, start + len(words))])
     [row] = baselines.get("speech-verb").predict(item, "attribution")
     assert text[row["speaker_start"] : row["speaker_end"]] == "the country’s opposition in exile"
+
+
+def test_a_first_person_narrator_speaks_as_i(attribute):
+    # the cast does not say who "I" is: the narrator is a speaker of their
+    # own, who takes turns like any other
+    text = (
+        'Harriet came in from the garden.\n\n'
+        '"Where is everyone?" asked Harriet.\n\n'
+        '"Gone to the village," I said.\n\n'
+        '"All of them?"\n\n'
+        '"Every one."'
+    )
+    got = attribute(text)
+    assert [key for key, _ in got] == ["harriet", NARRATOR, "harriet", NARRATOR]
+    assert got[1][1] == "explicit"
+
+
+def test_a_pronoun_that_opens_a_conversation_refers_to_the_narration(attribute):
+    # Robert spoke last in the conversation before, but "he" who opens this
+    # one is the man the narration just introduced
+    text = (
+        '"Good morning," said Harriet.\n\n'
+        '"Good morning," said Robert.\n\n'
+        'An hour later Mr. Knightley came to the door. He was out of breath.\n\n'
+        '"Is Emma at home?" he asked.'
+    )
+    assert attribute(text)[2] == ("knightley", "explicit")
+
+
+def test_a_turn_is_not_given_to_the_cued_speaker_of_the_next_one(attribute):
+    # alternation alone gives turn 2 to Emma, but Emma speaks turn 3 (a new
+    # paragraph changes the speaker): it is Robert's, who speaks two turns on
+    text = (
+        'They sat down to tea.\n\n'
+        '"Is there any cake?" said Emma.\n\n'
+        '"None left," answered Harriet.\n\n'
+        '"Then I shall fetch some bread."\n\n'
+        '"Do not trouble yourself," said Emma.\n\n'
+        '"It is no trouble," said Robert.'
+    )
+    assert [key for key, _ in attribute(text)] == ["emma", "harriet", "robert", "emma", "robert"]

@@ -7,7 +7,7 @@ field-by-field checker) and by the corpus importers, so that what counts as
 The rule
 --------
 A direct quote is made of parts (its ``fragments``, or its one span).  The
-quote is valid when **every part** is explained by one of three conventions,
+quote is valid when **every part** is explained by one of four conventions,
 tried in this order:
 
 1. **Enclosed.**  The character just before the part is an opening mark and,
@@ -29,6 +29,11 @@ tried in this order:
 3. **Set off.**  Verse, songs and letters set off by indentation, without
    marks: the part starts at the first non-blank character of a line indented
    by two spaces or more, or by a tab.
+4. **Opened by a dash.**  Dialogue set with a dash instead of marks (Joyce,
+   and the usage of many languages): the part starts a line that opens with
+   a dash (``— ― –``, or ``--`` as plain-text editions write one, after
+   optional indentation and white space).  Only the
+   dash at the start of a line counts: a dash inside a line is punctuation.
 
 A part that none of them explains, such as narration between two quotations
 (``"Yes," he said, "I do."`` with a quote on ``he said``), is an error.
@@ -254,6 +259,16 @@ def set_off(text: str, start: int) -> bool:
     return not indent.strip() and (len(indent) >= 2 or "\t" in indent)
 
 
+# A dialogue dash opening a line, then the white space before the speech.
+_DIALOGUE_DASH = re.compile("[ \t]*(?:[—―–]|--)[ \t]*")
+
+
+def opened_by_dash(text: str, start: int) -> bool:
+    """Whether a part starting at ``start`` follows a dash that opens its line (convention 4)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return _DIALOGUE_DASH.fullmatch(text, line_start, start) is not None
+
+
 def direct_quote_problem(text: str, parts: Sequence[tuple[int, int]]) -> tuple[str, str] | None:
     """Why a direct quote made of ``parts`` (``(start, end)`` pairs in text
     order: its fragments, or its one span) breaks the typographic rule of the
@@ -263,7 +278,7 @@ def direct_quote_problem(text: str, parts: Sequence[tuple[int, int]]) -> tuple[s
     the quote field to blame, and ``problem`` the sentence for the message.
     """
     for start, end in parts:
-        if enclosed(text, start, end) or holds_quoted_words(text, start, end) or set_off(text, start):
+        if enclosed(text, start, end) or holds_quoted_words(text, start, end) or set_off(text, start) or opened_by_dash(text, start):
             continue
         before = text[start - 1] if start > 0 else ""
         after = text[end] if end < len(text) else ""

@@ -100,8 +100,8 @@ def test_quote_spans_leave_out_the_marks_that_set_speech_off(imported):
     assert all("fragments" not in q and q["speaker_mention"] is None and q["cue"] is None for q in story.values())
     hill = quotes_of(imported["2_the_hill"])
     assert {qid: (q["start"], q["end"], q["type"]) for qid, q in hill.items()} == {
-        "Q1": (*span("Come down, Ned!", HILL), "indirect"),  # the dash left out; no quotation marks
-        "Q2": (*span("Not yet,", HILL), "indirect"),
+        "Q1": (*span("Come down, Ned!", HILL), "direct"),  # the dash that opens the line left out
+        "Q2": (*span("Not yet,", HILL), "direct"),
         "Q3": (*span("Ahoy there", HILL), "indirect"),  # between italics underscores
         "Q4": (*span("Is it far?", HILL), "direct"),  # straight marks
         "Q5": (*span("Not far,", HILL), "direct"),
@@ -187,8 +187,8 @@ def test_notes_count_everything_changed_or_left_out():
         "quotation); speaker_mention and cue are null (LitBank does not mark them)",
         "litbank: 1 work(s) without any quotation: 3_a_quiet_morning",
         "litbank: 2 quotation(s) set off by a dash and 1 by italics underscores: the marks are left out of the span",
-        "litbank: 3 quotation(s) that no typographic convention of benchmark/typography.py explains as direct speech "
-        "(dashes and italics are not quotation marks) imported as indirect: 2_the_hill:Q1, 2_the_hill:Q2, 2_the_hill:Q3",
+        "litbank: 1 quotation(s) that no typographic convention of benchmark/typography.py explains as direct speech "
+        "(italics are not quotation marks) imported as indirect: 2_the_hill:Q3",
         "litbank: 1 quotation(s) without an ATTRIB line (speaker null)",
         "litbank: 1 speaker id(s) naming no coreference chain became entities of their own (1 quotation(s)): "
         "2_the_hill:The_sailors-9",

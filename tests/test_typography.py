@@ -70,6 +70,12 @@ VALID = [
         'At four she was calm.\n\n"Next."',
         ("I was right. She admits,", "At four she was calm."),
     ),
+    (
+        "dialogue opened by a dash at the start of a line (Joyce)",
+        "Buck Mulligan came from the stairhead.\n\n—Come up, Kinch! Come up, you fearful jesuit!\n\n  — Tell me, he said.",
+        ("Come up, Kinch! Come up, you fearful jesuit!", "Tell me,"),
+    ),
+    ("dialogue opened by two hyphens at the start of a line", "He turned.\n--Not yet, said Ned.", ("Not yet,",)),
 ]
 
 REFUSED = [
@@ -78,6 +84,9 @@ REFUSED = [
     ("a narration paragraph", '"Hello."\n\nMary walked in. She sat down.', ("Mary walked in.",)),
     ("a narration line that is not indented", '"Hi."\nThen he left.', ("Then he left.",)),
     ("narration after a closed quotation", '"Yes," he said, and left.\n\n"Good."', ("and left.",)),
+    ("words after a dash inside a line", "He stopped — then he went on.", ("then he went on.",)),
+    ("narration after the dash line's speech", "—Tell me, he said.", ("he said.",)),
+    ("a dash that ends a line", "It was late —\nand he left.", ("and he left.",)),
 ]
 
 

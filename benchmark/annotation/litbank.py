@@ -42,8 +42,8 @@ rules, each counted in a note when it changes or leaves out anything:
   last token made of quotation marks only; then white space at both ends.
   LitBank writes speech interrupted by narration as two QUOTE lines (two
   quotes, each attributed), so no quote has ``fragments``.  A quote that
-  :mod:`benchmark.typography` does not explain as direct speech (dashes and
-  italics are not quotation marks) is imported as ``indirect``, listed in a
+  :mod:`benchmark.typography` does not explain as direct speech (italics
+  are not quotation marks; a dash that opens a line is) is imported as ``indirect``, listed in a
   note, as the PDNC importer does.  ``attributes`` holds ``speaker_named``:
   whether the speaker's chain has a proper-name (PROP) mention in the
   excerpt (null without a speaker), so that ``score --by speaker_named``
@@ -452,7 +452,7 @@ def _notes(tally: _Tally, n_documents: int) -> list[str]:
     if tally.unmarked:
         notes.append(
             f"litbank: {len(tally.unmarked)} quotation(s) that no typographic convention of benchmark/typography.py explains "
-            f"as direct speech (dashes and italics are not quotation marks) imported as indirect: {', '.join(tally.unmarked)}"
+            f"as direct speech (italics are not quotation marks) imported as indirect: {', '.join(tally.unmarked)}"
         )
     if c["quotations without speaker"]:
         notes.append(f"litbank: {c['quotations without speaker']} quotation(s) without an ATTRIB line (speaker null)")

@@ -741,7 +741,10 @@ def _pair(index: _GoldIndex, gold: GoldSet | GoldColumns, predictions: Predictio
     """Step 1 of the module docstring: the predictions as arrays, paired."""
     columns = predictions.columns
     doc_ids = columns["doc_id"]
-    doc = np.array([index.doc_index[d] for d in doc_ids], dtype=np.int64)
+    checked_here = predictions.gold is gold  # then the columns have what validation looked up
+    doc = columns.get("doc") if checked_here else None
+    if doc is None:
+        doc = np.array([index.doc_index[d] for d in doc_ids], dtype=np.int64)
     base = index.base[doc]
     speakers, lines = columns["speaker"], columns["line"]
     has_speaker_span = columns["speaker_start"] >= 0
@@ -760,7 +763,7 @@ def _pair(index: _GoldIndex, gold: GoldSet | GoldColumns, predictions: Predictio
         paired = _pair_quotes(index, start, end, match, min_overlap)
     else:
         local_start = local_end = start = end = None
-        paired = columns.get("gold_quote") if predictions.gold is gold else None
+        paired = columns.get("gold_quote") if checked_here else None
         if paired is None:
             positions = index.gold.quote_positions()
             paired = np.array([positions[key] for key in zip(doc_ids, columns["quote_id"])], dtype=np.int64)

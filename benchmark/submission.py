@@ -41,7 +41,8 @@ import hashlib
 import io
 import os
 import re
-from itertools import chain
+from functools import cached_property
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -75,9 +76,11 @@ class Predictions:
     ``doc_id``, ``quote_id`` or ``start``/``end``, ``speaker``,
     ``speaker_start``/``speaker_end`` (-1 when absent), ``type`` (None when
     absent) and ``line``; lists of strings, numpy arrays of integers.
-    Attribution predictions read by :func:`read_predictions` also have
-    ``gold_quote``, each row's position in :func:`quote_positions` of
-    ``gold``, the gold set they were checked against.
+    Predictions read by :func:`read_predictions` or :meth:`from_rows` also
+    have ``doc``, each row's document index in ``gold``, the gold set they
+    were checked against, and (attribution) ``gold_quote``, each row's
+    position in :func:`quote_positions` of ``gold``; their doc_id and
+    quote_id strings are the gold set's own.
 
     Predictions read from a file keep only the columns (one copy of each
     distinct string): the rows are built from them when first asked for, so
@@ -115,7 +118,7 @@ class Predictions:
         if self._columns is None:
             rows = self.rows
             raw = _raw_columns(rows, FIELDS[self.track])
-            self._columns = _final_columns(raw, self.track, [row.get("line", 0) for row in rows])
+            self._columns = _final_columns(raw, self.track, [row.get("line", 0) for row in rows])  # no gold set here
         return self._columns
 
     @classmethod
@@ -132,7 +135,7 @@ class Predictions:
         lines = list(range(1, len(rows) + 1))
         raw = checker.check_all(list(rows), lines)
         final_track = checker.track or "attribution"
-        return cls(source, final_track, None, columns=_final_columns(raw, final_track, lines, memo={}), gold=gold)
+        return cls(source, final_track, None, columns=_final_columns(raw, final_track, lines, memo={}, keys=checker.keys), gold=gold)
 
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else len(self._columns["line"])
@@ -175,7 +178,7 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet | GoldColumns, track
     objects, lines = parsed
     raw = checker.check_all(objects, lines)
     final_track = checker.track or "attribution"
-    columns = _final_columns(raw, final_track, lines, memo={})
+    columns = _final_columns(raw, final_track, lines, memo={}, keys=checker.keys)
     return Predictions(path_str, final_track, None, sha256, columns=columns, gold=gold)
 
 
@@ -212,18 +215,27 @@ def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any]
         if stop < 0:
             stop = len(data)
         physical = data[start:stop].split(b"\n")
-        lines = [n for n, line in enumerate(physical, start=line_number) if line and not line.isspace()]
-        if lines:
+        text_lines = physical[:-1] if physical[-1] == b"" else physical  # the file's last line end
+        try:  # first as if no line were blank, the usual case
+            objects = list(map(loads, text_lines)) if all(text_lines) else None
+        except orjson.JSONDecodeError:
+            objects = None
+        if objects is not None:
+            lines = list(range(line_number, line_number + len(text_lines)))
+        else:
+            lines = [n for n, line in enumerate(physical, start=line_number) if line and not line.isspace()]
             try:
                 objects = [loads(physical[n - line_number]) for n in lines]
             except orjson.JSONDecodeError:
                 objects = None
+        del text_lines
+        if lines:
             raw = None if objects is None else checker._valid_columns(objects)
             if raw is None:
                 checker.track, checker.first_line = track, first_line
                 return None
             del objects  # the dicts: only the columns are kept
-            parts.append(_final_columns(raw, checker.track, lines, memo=memo))
+            parts.append(_final_columns(raw, checker.track, lines, memo=memo, keys=checker.keys))
         start, line_number = stop + 1, line_number + len(physical)
     if not parts:
         return None
@@ -243,9 +255,11 @@ def _repeated_keys(columns: dict[str, Any], checker: "_RowChecker") -> bool:
     """Whether two rows have the same key (each chunk was checked alone)."""
     if "gold_quote" in columns:
         return bool(len(columns["gold_quote"]) and np.bincount(columns["gold_quote"]).max() > 1)
-    doc_index = {doc_id: i for i, doc_id in enumerate(checker.text_length)}
-    doc = np.fromiter(map(doc_index.__getitem__, columns["doc_id"]), np.int64, len(columns["doc_id"]))
-    start, end = columns["start"], columns["end"]
+    return _repeated_spans(columns["doc"], columns["start"], columns["end"])
+
+
+def _repeated_spans(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> bool:
+    """Whether two rows have the same (document, start, end)."""
     order = np.lexsort((end, start, doc))
     doc, start, end = doc[order], start[order], end[order]
     return bool(((doc[1:] == doc[:-1]) & (start[1:] == start[:-1]) & (end[1:] == end[:-1])).any())
@@ -381,7 +395,8 @@ class _RowChecker:
         self.gold = gold
         self.track = track
         self.first_line = 0  # the line whose fields decided the track, when inferred
-        self.text_length = gold.text_lengths() if isinstance(gold, GoldColumns) else {d.doc_id: len(d.text) for d in gold.documents}
+        self.keys = _GoldKeys(gold)
+        self.text_length = dict(zip(self.keys.doc_ids, self.keys.text_length.tolist()))
         self._quote_positions: dict[tuple[str, str], int] | None = None
         self.seen: dict[tuple, int] = {}
 
@@ -431,34 +446,38 @@ class _RowChecker:
         doc_ids = columns["doc_id"]
         if set(map(type, doc_ids)) != _ID_TYPES:
             return None
+        keys = self.keys
         try:
-            text_length = np.array([self.text_length[d] for d in doc_ids], dtype=np.int64)
+            doc = np.fromiter(map(keys.doc_index.__getitem__, doc_ids), np.int64, n)
         except KeyError:
             return None
+        text_length = keys.text_length[doc]
         try:
             if track == "attribution":
                 quote_ids = columns["quote_id"]
                 if set(map(type, quote_ids)) != _ID_TYPES:
                     return None
-                get = self.quote_positions.get
-                positions = np.array([get(key, -1) for key in zip(doc_ids, quote_ids)], dtype=np.int64)
+                positions = keys.quote_positions(doc, quote_ids)
                 if positions.min() < 0 or np.bincount(positions).max() > 1:
                     return None  # an unknown or repeated quote
                 columns["gold_quote"] = positions
             else:
-                if not _spans_valid(columns["start"], columns["end"], text_length, nullable=False):
+                spans = _spans_valid(columns["start"], columns["end"], text_length, nullable=False)
+                if spans is None or _repeated_spans(doc, *spans):
                     return None
-                if len(set(zip(doc_ids, columns["start"], columns["end"]))) != n:
-                    return None
+                columns["start"], columns["end"] = spans
             if not set(map(type, columns["speaker"])) <= _STRING_OR_NULL:
                 return None
-            if not _spans_valid(columns["speaker_start"], columns["speaker_end"], text_length, nullable=True):
+            spans = _spans_valid(columns["speaker_start"], columns["speaker_end"], text_length, nullable=True)
+            if spans is None:
                 return None
+            columns["speaker_start"], columns["speaker_end"] = spans
             if not set(columns["type"]) <= _TYPE_VALUES:
                 return None
         except (TypeError, OverflowError):  # unhashable or huge values: let check() say which
             return None
         self.track = track
+        columns["doc"] = doc
         return columns
 
     # -- track --------------------------------------------------------------
@@ -599,33 +618,119 @@ def _raw_columns(objects: list[dict[str, Any]], fields) -> dict[str, list[Any]]:
     return {field: [obj.get(field, absent) for obj in objects] for field in sorted(fields)}
 
 
-def _final_columns(raw: dict[str, list[Any]], track: str, lines: list[int], *, memo: dict[Any, Any] | None = None) -> dict[str, Any]:
-    """Valid raw columns in the form :attr:`Predictions.columns` documents;
-    with a ``memo`` (shared by the chunks of one file), equal strings become
-    one object (the same doc_id, quote_id and speaker recur on many lines)."""
+def _final_columns(
+    raw: dict[str, list[Any]], track: str, lines: list[int], *, memo: dict[Any, Any] | None = None, keys: "_GoldKeys | None" = None
+) -> dict[str, Any]:
+    """Valid raw columns in the form :attr:`Predictions.columns` documents.
+    With the ``keys`` of the gold set they were checked against, doc_id and
+    quote_id are the gold set's own strings, found by each row's document
+    index ``doc`` and (attribution) quote position ``gold_quote``; with a
+    ``memo`` (shared by the chunks of one file), equal speakers become one
+    object (the same speaker recurs on many lines)."""
+    n = len(lines)
 
-    def offsets(values: list[Any]) -> np.ndarray:
+    def offsets(values: list[Any] | np.ndarray) -> np.ndarray:
+        if isinstance(values, np.ndarray):  # already checked and converted
+            return values
+        if values.count(_ABSENT) == n:
+            return np.full(n, -1, dtype=np.int64)
         return np.array([v if v.__class__ is int else -1 for v in values], dtype=np.int64)
 
-    def strings(values: list[Any]) -> list[Any]:
-        return list(map(memo.setdefault, values, values)) if memo is not None else values
-
+    speakers = raw["speaker"]
+    if memo is None:
+        speaker = [s if s.__class__ is str and s and not s.isspace() else None for s in speakers]
+    else:  # each distinct value is tested once: memo maps it to the speaker it stands for
+        for s in dict.fromkeys(speakers).keys() - memo.keys():
+            memo[s] = s if s.__class__ is str and s and not s.isspace() else None
+        speaker = list(map(memo.__getitem__, speakers))
+    types = raw["type"]
     columns: dict[str, Any] = {
-        "doc_id": strings(raw["doc_id"]),
-        "speaker": strings([s if s.__class__ is str and s and not s.isspace() else None for s in raw["speaker"]]),
+        "doc_id": raw["doc_id"],
+        "speaker": speaker,
         "speaker_start": offsets(raw["speaker_start"]),
         "speaker_end": offsets(raw["speaker_end"]),
-        "type": [t if t.__class__ is str else None for t in raw["type"]],
+        "type": [None] * n if types.count(_ABSENT) == n else [t if t.__class__ is str else None for t in types],
         "line": lines,
     }
+    if keys is not None:
+        doc = raw.get("doc")
+        if doc is None:
+            doc = np.fromiter(map(keys.doc_index.__getitem__, raw["doc_id"]), np.int64, n)
+        columns["doc"] = doc
+        columns["doc_id"] = keys.doc_id_table[doc].tolist()
     if track == "attribution":
-        columns["quote_id"] = strings(raw["quote_id"])
-        if "gold_quote" in raw:
-            columns["gold_quote"] = raw["gold_quote"]
+        if keys is not None:
+            positions = raw.get("gold_quote")
+            if positions is None:
+                positions = keys.quote_positions(columns["doc"], raw["quote_id"])
+            columns["gold_quote"] = positions
+            columns["quote_id"] = keys.quote_id_table[positions].tolist()
+        else:
+            columns["quote_id"] = raw["quote_id"]
+            if "gold_quote" in raw:
+                columns["gold_quote"] = raw["gold_quote"]
     else:
-        columns["start"] = np.array(raw["start"], dtype=np.int64)
-        columns["end"] = np.array(raw["end"], dtype=np.int64)
+        columns["start"] = np.asarray(raw["start"], dtype=np.int64)
+        columns["end"] = np.asarray(raw["end"], dtype=np.int64)
     return columns
+
+
+class _GoldKeys:
+    """What rows are looked up in, built once per gold set: each document's
+    index by doc_id and its text's length, and (attribution, built when first
+    asked for) each quote's position by (document index, quote_id) as sorted
+    integer keys, so that a file's rows are looked up as arrays."""
+
+    def __init__(self, gold: GoldSet | GoldColumns):
+        self.gold = gold
+        if isinstance(gold, GoldColumns):
+            self.doc_ids, self.text_length = gold.doc_ids, gold.text_length
+        else:
+            self.doc_ids = [d.doc_id for d in gold.documents]
+            self.text_length = np.array([len(d.text) for d in gold.documents], dtype=np.int64)
+        self.doc_index = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+
+    @cached_property
+    def doc_id_table(self) -> np.ndarray:
+        """The doc_ids as an object array, to be indexed by document."""
+        return _object_array(self.doc_ids)
+
+    @cached_property
+    def _quotes(self) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray]:
+        """(quote ids in gold order, quote_id -> code, sorted keys document *
+        number of codes + code, the position of each sorted key)."""
+        gold = self.gold
+        if isinstance(gold, GoldColumns):
+            quote_ids, q_doc = gold.q_id, gold.q_doc
+        else:
+            quote_ids = [q.id for d in gold.documents for q in d.quotes]
+            q_doc = np.repeat(np.arange(len(gold.documents)), [len(d.quotes) for d in gold.documents])
+        codes = {quote_id: k for k, quote_id in enumerate(dict.fromkeys(quote_ids))}
+        quote_keys = q_doc * len(codes) + np.fromiter(map(codes.__getitem__, quote_ids), np.int64, len(quote_ids))
+        order = np.argsort(quote_keys, kind="stable")
+        return quote_ids, codes, quote_keys[order], order
+
+    @cached_property
+    def quote_id_table(self) -> np.ndarray:
+        """The quote ids as an object array, to be indexed by position."""
+        return _object_array(self._quotes[0])
+
+    def quote_positions(self, doc: np.ndarray, quote_ids: list[str]) -> np.ndarray:
+        """Each row's quote position (documents in file order, quotes in
+        document order); -1 for a quote_id that its document does not have."""
+        _, codes, sorted_keys, order = self._quotes
+        code = np.fromiter(map(codes.get, quote_ids, repeat(-1)), np.int64, len(quote_ids))
+        key = doc * len(codes) + code
+        if not len(sorted_keys):
+            return np.full(len(key), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_keys, key), len(sorted_keys) - 1)
+        return np.where((code >= 0) & (sorted_keys[at] == key), order[at], -1)
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _rows_of(columns: dict[str, Any], track: str) -> list[dict[str, Any]]:
@@ -646,24 +751,22 @@ def _rows_of(columns: dict[str, Any], track: str) -> list[dict[str, Any]]:
     ]
 
 
-def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *, nullable: bool) -> bool:
-    """Whether every (start, end) is a valid span of its text, or (when
-    nullable) both are null or absent."""
+def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *, nullable: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """The starts and ends as arrays (-1 where not given) when every (start,
+    end) is a valid span of its text, or (when nullable) both are null or
+    absent; else None."""
     start_types, end_types = set(map(type, starts)), set(map(type, ends))
     absent = {type(None), object}  # null, or _ABSENT
     if start_types == _OFFSET_TYPES and end_types == _OFFSET_TYPES:
-        pass
-    elif nullable and start_types <= _OFFSET_TYPES | absent and end_types <= _OFFSET_TYPES | absent:
-        given_start = [v.__class__ is int for v in starts]
-        if given_start != [v.__class__ is int for v in ends]:
-            return False
-        if not any(given_start):
-            return True
-        given = np.array(given_start)
-        starts = [v for v, g in zip(starts, given_start) if g]
-        ends = [v for v, g in zip(ends, given_start) if g]
-        text_length = text_length[given]
-    else:
-        return False
-    start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-    return bool(_in_text(start, end, text_length).all())
+        start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        return (start, end) if _in_text(start, end, text_length).all() else None
+    if not (nullable and start_types <= _OFFSET_TYPES | absent and end_types <= _OFFSET_TYPES | absent):
+        return None
+    n = len(starts)
+    given = np.fromiter(map(isinstance, starts, repeat(int)), bool, n)  # bool is not among the types
+    if not np.array_equal(given, np.fromiter(map(isinstance, ends, repeat(int)), bool, n)):
+        return None
+    start, end = np.array(starts, dtype=object), np.array(ends, dtype=object)
+    start[~given] = end[~given] = -1
+    start, end = start.astype(np.int64), end.astype(np.int64)
+    return (start, end) if _in_text(start[given], end[given], text_length[given]).all() else None

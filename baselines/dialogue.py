@@ -101,6 +101,9 @@ _GENDER_WINDOW = 120
 # A blank line (white space around one or more empty lines).
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 QUOTE_MARKS = "\"“”‘’'«»„"
+_CLOSING = frozenset("\"”’'»")
+# A closing quotation mark right after a quotation (punctuation may come first).
+_CLOSED_AFTER = re.compile(r"[\s,.;:!?…_-]*[\"”’'»]")
 # What precedes the name in a vocative match.
 _VOCATIVE_LEAD = re.compile(r"^(?:[,;]\s+|(?:dear|dearest|oh|o)\s+)", re.IGNORECASE)
 # At most this many word tokens between a quotation and the speech verb
@@ -456,6 +459,15 @@ class Conversation:
         opening = sum(self._opens_with_quotation(p) for p in paragraphs)
         return opening >= _FICTION_OPENING_SHARE * len(paragraphs)
 
+    def _left_open(self, k: int) -> bool:
+        """Whether quotation ``k`` has no closing quotation mark before the
+        end of its paragraph (it goes on in the next paragraph)."""
+        end = self.quotes[k][1]
+        if self.text[end - 1:end] in _CLOSING:
+            return False
+        _, p_end = self.paragraph_span(self.quote_paragraph[k])
+        return _CLOSED_AFTER.match(self.text, end, p_end) is None
+
     def _in_dialogue(self, p: int) -> bool:
         """Whether paragraph ``p`` continues a conversation with paragraph
         ``p - 1`` (both hold quotations): in fiction (a gold cast, or
@@ -564,9 +576,15 @@ class Conversation:
         start, end, fragments = self.quotes[k]
         found = set()
         for a, b in fragments or [(start, end)]:
-            for m in self._vocative_pattern.finditer(self.text[a:b].strip()):
+            inner = self.text[a:b].strip()
+            offset = a + len(self.text[a:b]) - len(self.text[a:b].lstrip())
+            for m in self._vocative_pattern.finditer(inner):
                 name = _VOCATIVE_LEAD.sub("", m.group(0))
-                if name[:1].isupper() and not self._is_apposition(a + (len(self.text[a:b]) - len(self.text[a:b].lstrip())) + m.end() - 1):
+                # an apposition goes on after a comma ("His boy, Joe, shaved
+                # me"); a name that ends its sentence is called
+                # ("Do you know Mencken, Harvey?")
+                goes_on = inner[m.end():].lstrip()[:1] == ","
+                if name[:1].isupper() and not (goes_on and self._is_apposition(offset + m.end() - 1)):
                     key = self.cast.resolve(name, a)
                     if key is not None:
                         found.add(key)
@@ -627,7 +645,7 @@ class Conversation:
         speakers) with that gender, else the latest one mentioned in the
         paragraphs before, else the first of ``fallback`` with that gender."""
         lower = token.lower_
-        if lower in FIRST_PERSON and self.fiction:
+        if lower.rstrip(".") in FIRST_PERSON and self.fiction:  # the tokenizer may keep "I." whole
             return NARRATOR
         description = token.pos_ == "NOUN" and self.fiction
         if not (lower in MALE_PRONOUNS or lower in FEMALE_PRONOUNS or description):
@@ -676,7 +694,7 @@ class Conversation:
                 return key, Speaker(name, start, end)
         if key is None:
             return "", Speaker("", start, end)
-        if self.fiction and (token.pos_ == "PRON" or token.pos_ == "NOUN"):
+        if key == NARRATOR or (self.fiction and (token.pos_ == "PRON" or token.pos_ == "NOUN")):
             # in fiction the antecedent of "he" or "the young lady" is often
             # uncertain: the mention is reported as written, and its span
             # says who speaks (SPEC section 4: a pronoun is credited
@@ -740,6 +758,12 @@ class Conversation:
                         required_gender = required_gender or mention_gender(source)
             cued = [a for a in local.values() if a.key is not None]
             paragraph_speaker, rule = (cued[0].key, "paragraph") if cued else (None, None)
+            # a quotation that runs over paragraphs leaves the last one
+            # unclosed: the same speaker goes on, in the same turn
+            continues = (not cued and adjacent and previous_turn[1] is not None
+                         and self._left_open(by_paragraph[p - 1][-1]))
+            if continues:
+                paragraph_speaker, rule = previous_turn[1], "continued"
             if paragraph_speaker is None:
                 paragraph_speaker, rule = self._implicit(p, members, prefer, vocative_reply, alternate, adjacent,
                                                          local, turns_before, speakers, required_gender)
@@ -751,7 +775,10 @@ class Conversation:
                 results.append(a)
             last = local[members[-1]].key or paragraph_speaker
             turns.append((p, last))
-            records.append((p, members, rule if not cued else "explicit"))
+            if continues:
+                records[-1] = (p, records[-1][1] + members, records[-1][2])
+            else:
+                records.append((p, members, rule if not cued else "explicit"))
         self._by_anchors(records, results, speakers)
         return results
 
@@ -794,6 +821,10 @@ class Conversation:
                     candidates.append(cued[j - 2])
                 if j + 2 < n:
                     candidates.append(cued[j + 2])
+                # the nearest cued turn an even number of turns away, before
+                # it on a tie
+                same_side = sorted((abs(i - j), i > j) for i in range(j % 2, n, 2) if cued[i] is not None)
+                candidates += [cued[j + d if after else j - d] for d, after in same_side]
                 if j >= 2:
                     candidates.append(keys[j - 2])
                 candidates.append(keys[j])

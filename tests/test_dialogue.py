@@ -27,11 +27,12 @@ def quotations(text: str) -> list[tuple[int, int, None]]:
 
 @pytest.fixture(scope="module")
 def attribute(nlp):
-    def run(text: str, entities=CAST) -> list[tuple[str | None, str | None]]:
-        """(speaker key, rule) per quotation, in text order."""
+    def run(text: str, entities=CAST, quotes=None) -> list[tuple[str | None, str | None]]:
+        """(speaker key, rule) per quotation (by default those of
+        :func:`quotations`), in text order."""
         doc = nlp(text)
         cast = Cast.from_entities(entities, text) if entities is not None else Cast.from_doc(doc)
-        return [(a.key, a.rule) for a in Conversation(doc, cast, quotations(text)).attribute()]
+        return [(a.key, a.rule) for a in Conversation(doc, cast, quotes or quotations(text)).attribute()]
 
     return run
 
@@ -229,3 +230,33 @@ def test_a_turn_is_not_given_to_the_cued_speaker_of_the_next_one(attribute):
         '"It is no trouble," said Robert.'
     )
     assert [key for key, _ in attribute(text)] == ["emma", "harriet", "robert", "emma", "robert"]
+
+
+def test_a_quotation_left_open_goes_on_in_the_next_paragraph(attribute):
+    # Robert's speech runs over two paragraphs (the first has no closing
+    # mark): the second is still his, and the same turn, so the reply after
+    # it is Harriet's
+    text = (
+        '"Where were you?" asked Harriet.\n\n'
+        '"I was at the mill all morning," said Robert. "The wheel had broken.\n\n'
+        '"Then I went to the market."\n\n'
+        '"Did you see my father there?"'
+    )
+    pieces = ["Where were you?", "I was at the mill all morning,", "The wheel had broken.",
+              "Then I went to the market.", "Did you see my father there?"]
+    quotes = [(text.index(q), text.index(q) + len(q), None) for q in pieces]
+    got = attribute(text, quotes=quotes)
+    assert got[3] == ("robert", "continued")
+    assert got[4][0] == "harriet"
+
+
+def test_a_name_that_ends_the_sentence_is_called(attribute):
+    # "Mencken, Harvey?" may parse as an apposition; a name that ends its
+    # sentence is called all the same, so the question is not Harriet's
+    text = (
+        '"Good morning," said Emma.\n\n'
+        '"Good morning," said Harriet.\n\n'
+        'They walked on.\n\n'
+        '"Do you know Mr. Martin, Harriet?"'
+    )
+    assert attribute(text)[2][0] != "harriet"

@@ -12,11 +12,13 @@ before the gold file, the names and the pipeline have been accepted.
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from benchmark.errors import UsageError
+from benchmark.errors import InputError, InputErrors, UsageError
 
 PREDICTIONS_DIR = "predictions"
 
@@ -73,12 +75,15 @@ def run_baselines(
     train_path: str | Path | None = None,
     cache_dir: str | Path | None = None,
     n_process: int | None = None,
+    site: bool = False,
 ) -> int:
     """Run the baselines named in ``only`` (comma-separated; default all)
     in each of ``tracks``, score each run with the keyword arguments
     ``scoring`` of :func:`benchmark.scoring.score`, record it under
-    ``results_dir`` with the command ``argv``, print the leaderboard and
-    redraw its chart; return the exit status.
+    ``results_dir`` with the command ``argv`` (the runs in one process per
+    core, :func:`_recorded`), print the leaderboard and redraw its chart,
+    and with ``site`` rebuild the report site from the gold set as loaded
+    here (:func:`benchmark.site.build_site`); return the exit status.
 
     Runs stream (:func:`benchmark.runner.run_models`).  The baselines that
     learn are trained on the gold file ``train_path`` when it is given,
@@ -88,10 +93,8 @@ def run_baselines(
     (:class:`benchmark.parse_cache.ParseCache`).
     """
     from benchmark.gold import load_gold
-    from benchmark.leaderboard import command_line, format_table, leaderboard_rows, record_run
-    from benchmark.runner import is_trainable, run_models, write_predictions
-    from benchmark.scoring import score
-    from benchmark.submission import read_predictions
+    from benchmark.leaderboard import command_line, format_table, leaderboard_rows
+    from benchmark.runner import is_trainable, run_models
 
     names = _selected_names(only)
     gold = load_gold(gold_path)
@@ -121,17 +124,15 @@ def run_baselines(
     if cache is not None and cache.refused:
         notes.append(f"parse cache: {cache.refused} entr{'y' if cache.refused == 1 else 'ies'} could not be trusted and were parsed again")
 
-    command = command_line(argv)
-    for model in models:
-        for track in tracks:
-            path = write_predictions(predictions_by_run.pop((model.name, track)), predictions_path(results_dir, model.name, track))
-            predictions = read_predictions(path, gold, track)
-            result = score(gold, predictions, model=model.name, **(scoring or {}))
-            for warning in result["warnings"]:
-                print(f"warning: {model.name} ({track}): {warning}", file=sys.stderr)
-            if train is not None and is_trainable(model):
-                result["training"] = {"gold": str(train_path), "gold_sha256": train.sha256}
-            record_run(results_dir, result, predictions_path=path, argv=command)
+    runs = [
+        _Run(model.name, track, predictions_by_run.pop((model.name, track)),
+             {"gold": str(train_path), "gold_sha256": train.sha256} if train is not None and is_trainable(model) else None)
+        for model in models for track in tracks
+    ]
+    del predictions_by_run
+    for run, warnings in zip(runs, _recorded(runs, gold, results_dir, scoring or {}, command_line(argv))):
+        for warning in warnings:
+            print(f"warning: {run.model} ({run.track}): {warning}", file=sys.stderr)
 
     for track in tracks:
         rows = leaderboard_rows(results_dir, track)
@@ -139,9 +140,103 @@ def run_baselines(
             print(format_table(rows))
             print()
     # The leaderboard's chart was redrawn by record_run with every row.
+    if site:
+        from benchmark.site import build_site
+
+        print(f"site: {build_site(results_dir, gold)}")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+@dataclass
+class _Run:
+    """One model's predictions in one track, to be written, scored and
+    recorded."""
+
+    model: str
+    track: str
+    rows: list[dict[str, Any]]
+    training: dict[str, str] | None
+
+
+def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list[str]) -> list[str]:
+    """Write ``run``'s predictions, score them, record the run on the
+    leaderboard; return the scorer's warnings."""
+    from benchmark.leaderboard import record_run
+    from benchmark.runner import write_predictions
+    from benchmark.scoring import score
+    from benchmark.submission import read_predictions
+
+    path = write_predictions(run.rows, predictions_path(results_dir, run.model, run.track))
+    predictions = read_predictions(path, gold, run.track)
+    result = score(gold, predictions, model=run.model, **scoring)
+    if run.training is not None:
+        result["training"] = run.training
+    record_run(results_dir, result, predictions_path=path, argv=command)
+    return [str(w) for w in result["warnings"]]
+
+
+# What the processes that record runs inherit (by fork).
+_RECORDING: dict[str, Any] = {}
+
+
+def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], command: list[str]) -> Iterator[list[str]]:
+    """:func:`_record` every run, in order, yielding each one's warnings.
+
+    Runs are independent once predicted: each writes its own predictions
+    file and run folder, and the leaderboard is updated under its file lock
+    (the chart redrawn there with every row), so with several runs and
+    ``fork`` they are recorded in one process per core (writing, validating
+    and scoring a large gold set's predictions and drawing its charts take
+    seconds per run).  Every run is recorded before a failure is raised
+    here, as it would be in this process, for the first failing run in
+    order (so, unlike one run after the other, the runs after a failing one
+    are recorded too)."""
+    import multiprocessing
+
+    processes = min(len(runs), os.cpu_count() or 1)
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for run in runs:
+            yield _record(run, gold, results_dir, scoring, command)
+        return
+    _RECORDING.update(runs=runs, gold=gold, results_dir=results_dir, scoring=scoring, command=command)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            outcomes = pool.map(_record_in_process, range(len(runs)), chunksize=1)
+    finally:
+        _RECORDING.clear()
+    for outcome in outcomes:
+        yield _outcome(outcome)
+
+
+def _record_in_process(index: int) -> tuple[str, Any]:
+    state = _RECORDING
+    try:
+        return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"])
+    except InputErrors as exc:
+        return "input-errors", [(e.path, e.line, e.field, e.problem) for e in exc.errors]
+    except InputError as exc:
+        return "input-error", (exc.path, exc.line, exc.field, exc.problem)
+    except UsageError as exc:
+        return "usage-error", str(exc)
+    except Exception as exc:  # said as the command line says any other failure
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def _outcome(outcome: tuple[str, Any]) -> list[str]:
+    """The warnings of a run recorded in another process, or its failure
+    raised again as the same kind of error."""
+    kind, value = outcome
+    if kind == "ok":
+        return value
+    if kind == "input-errors":
+        raise InputErrors([InputError(*error) for error in value])
+    if kind == "input-error":
+        raise InputError(*value)
+    if kind == "usage-error":
+        raise UsageError(value)
+    raise RuntimeError(value)
 
 
 def _check_disjoint(train, gold) -> None:

@@ -40,11 +40,10 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import baselines
     from benchmark.run_baselines import run_baselines
-    from benchmark.site import build_site
 
     check_output_folder(args.results, "--results")
     given = vars(args)
-    status = run_baselines(
+    return run_baselines(
         args.gold, args.results,
         tracks=contract.TRACKS if args.track == BOTH else (args.track,),
         only=args.only,
@@ -54,6 +53,5 @@ def run(args: argparse.Namespace) -> int:
         argv=args.argv,
         train_path=args.train,
         cache_dir=None if args.no_cache else (args.cache or os.path.join(args.results, CACHE_DIR_NAME)),
+        site=True,
     )
-    print(f"site: {build_site(args.results, args.gold)}")
-    return status

@@ -692,6 +692,11 @@ class Conversation:
             key = self.cast.resolve(name, start) or "name:" + normalize_name(name)
             if key.startswith("name:"):
                 return key, Speaker(name, start, end)
+        if key is None and self.fiction and mention_gender(token) is not None:
+            # "she said" of a character the text has not named yet ("the
+            # young lady", not yet "Daisy"): a speaker of its own, known by
+            # this mention, who takes turns like the others
+            return "mention:%d" % start, Speaker(self.text[start:end], start, end)
         if key is None:
             return "", Speaker("", start, end)
         if key == NARRATOR or (self.fiction and (token.pos_ == "PRON" or token.pos_ == "NOUN")):

@@ -260,3 +260,16 @@ def test_a_name_that_ends_the_sentence_is_called(attribute):
         '"Do you know Mr. Martin, Harriet?"'
     )
     assert attribute(text)[2][0] != "harriet"
+
+
+def test_a_speaker_not_yet_named_is_known_by_their_mention(attribute):
+    # no woman of the cast is named before "she said": the speaker is the
+    # one that mention refers to, and takes her turns two later
+    text = (
+        'A girl came up the path and stood at the gate.\n\n'
+        '"Is this the mill?" she said.\n\n'
+        '"It is," said Robert.\n\n'
+        '"And the miller?"'
+    )
+    start = text.index("she said")
+    assert [key for key, _ in attribute(text)] == [f"mention:{start}", "robert", f"mention:{start}"]

@@ -872,6 +872,13 @@ class Conversation:
             other = next((s for s in prefer if ok(s) and s != previous), None)
             if other is not None:
                 return other, "turns"
+            # the conversation's second voice has not spoken yet: a
+            # first-person narrator who has spoken before, else whom the
+            # narration before it names last
+            start = self.paragraph_starts[max(0, p - _PRONOUN_PARAGRAPHS)]
+            other = next((k for k in self._narration_mentions(start, p_start) if k != previous and ok(k)), None)
+            if other is not None:
+                return other, "turns"
         elif p > 0 and not adjacent:
             # the paragraph of narration right before introduces the speaker
             a, b = self.paragraph_span(p - 1)

@@ -273,3 +273,13 @@ def test_a_speaker_not_yet_named_is_known_by_their_mention(attribute):
     )
     start = text.index("she said")
     assert [key for key, _ in attribute(text)] == [f"mention:{start}", "robert", f"mention:{start}"]
+
+
+def test_the_second_voice_of_a_conversation_is_named_in_the_narration_before(attribute):
+    # only Emma has spoken; the reply is the other one the narration names
+    text = (
+        'Mr. Knightley found Emma in the garden.\n\n'
+        '"You are early," said Emma.\n\n'
+        '"I could not wait."'
+    )
+    assert attribute(text)[1] == ("knightley", "turns")

@@ -27,7 +27,7 @@ from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Container, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -122,6 +122,10 @@ class Document:
     text: str
     entities: list[Entity] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    # The ids of the entities published as a character list before the text
+    # is read (PDNC's novels), the only entities models are shown; None when
+    # the document publishes none (see :func:`cast_problems`).
+    cast: list[str] | None = None
 
     def entity(self, entity_id: str) -> Entity | None:
         for e in self.entities:
@@ -130,13 +134,16 @@ class Document:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "doc_id": self.doc_id,
             "source": self.source,
             "text": self.text,
             "entities": [e.to_json() for e in self.entities],
             "quotes": [q.to_json() for q in self.quotes],
         }
+        if self.cast is not None:
+            out["cast"] = list(self.cast)
+        return out
 
 
 @dataclass(slots=True)
@@ -352,6 +359,28 @@ def attribute_problems(value: Any) -> list[tuple[str, str]]:
     return problems
 
 
+def cast_problems(value: Any, entity_ids: Container[str]) -> list[str]:
+    """What is wrong with a document's ``cast`` (its published character
+    list: distinct ids of the document's own entities, in the order
+    published); none when nothing is.  ``null`` is no cast."""
+    if value is None:
+        return []
+    if type(value) is not list:
+        return [f"must be a list of entity ids, got {type(value).__name__}"]
+    problems = []
+    seen: set[str] = set()
+    for i, entity_id in enumerate(value):
+        if not _is_name(entity_id):
+            problems.append(f"item {i}: must be an entity id (a non-empty string), got {entity_id!r}")
+        elif entity_id in seen:
+            problems.append(f"item {i}: {entity_id!r} is listed twice")
+        elif entity_id not in entity_ids:
+            problems.append(f"item {i}: {entity_id!r} is not an entity of this document")
+        else:
+            seen.add(entity_id)
+    return problems
+
+
 def _first_overlaps(starts: list[int], index: int, end: int, limit: int) -> tuple[range, int]:
     """Of the spans sorted by start (``starts``), those after ``index`` that
     begin before ``end``: the first ``limit`` of them (their indices) and how
@@ -372,6 +401,7 @@ _OFFSET_TABLE_SIZE = 1 << 16  # offsets up to this are shared int objects
 _AS_GIVEN = range(1 << 62)
 _ENTITY_KINDS = {k: k for k in ENTITY_KINDS}
 _DOCUMENT_FIELDS = frozenset(("doc_id", "source", "text", "entities", "quotes"))
+_OPTIONAL_DOCUMENT_FIELDS = frozenset(("cast",))
 _SOURCE_CACHE_SIZE = 16
 # A source that starts with a URI scheme names no file (RFC 3986: a letter,
 # then letters, digits, "+", "-" or "."; two characters at least, so that a
@@ -416,7 +446,7 @@ class _Checker:
     the same objects, and leaves the checks that may warn, and the source
     check, to :meth:`accept`, which both share.  The two paths ask the same
     rule functions (:func:`span_problem`, :func:`fragment_problems`,
-    :func:`attribute_problems`, :func:`lacks_quote_mark`, typography's
+    :func:`attribute_problems`, :func:`cast_problems`, :func:`lacks_quote_mark`, typography's
     :func:`~benchmark.typography.direct_quote_problem`); only the definition
     turns their answers into messages.  ``tests/test_gold_paths.py`` checks
     on random corruptions that both give the same documents, errors and
@@ -504,9 +534,14 @@ class _Checker:
 
         entities = self._entities(line, obj.get("entities"), text)
         quotes = self._quotes(line, obj.get("quotes"), text, entities)
+        cast = obj.get("cast")
+        raw_entities = obj.get("entities") if isinstance(obj.get("entities"), list) else []
+        entity_ids = {raw["id"] for raw in raw_entities if isinstance(raw, dict) and isinstance(raw.get("id"), str)}
+        for problem in cast_problems(cast, entity_ids):
+            self.error(line, "cast", problem)
         if len(self.errors) > n_before or doc_id is None:
             return None
-        return Document(doc_id, source or "", text, entities, quotes)
+        return Document(doc_id, source or "", text, entities, quotes, None if cast is None else list(cast))
 
     def _check_source(self, line: int, source: str, text: str) -> None:
         candidate = self.sources.find(source)
@@ -733,7 +768,7 @@ class _Checker:
     def _warn_unknown_fields(self, line: int, obj: dict) -> None:
         if len(obj) > len(_DOCUMENT_FIELDS) or obj.keys() != _DOCUMENT_FIELDS:
             for key in obj:
-                if key not in _DOCUMENT_FIELDS:
+                if key not in _DOCUMENT_FIELDS and key not in _OPTIONAL_DOCUMENT_FIELDS:
                     self.warn(line, key, "unknown field, ignored")
 
     def accept(self, line: int, obj: dict, doc: Document) -> Document | None:
@@ -886,7 +921,12 @@ class _Checker:
             if attributes is not None and attribute_problems(attributes):
                 return None
             quotes.append(Quote(intern(qid, qid), offset[start], offset[end], qtype, speaker, mention, cue, fragments, attributes))
-        return Document(doc_id, source, text, entities, quotes)
+        cast = obj.get("cast")
+        if cast is not None:
+            if cast_problems(cast, mentions_of):
+                return None
+            cast = [intern(entity_id, entity_id) for entity_id in cast]
+        return Document(doc_id, source, text, entities, quotes, cast)
 
 
 # --------------------------------------------------------------------------
@@ -967,6 +1007,7 @@ def document_from_json(obj: dict[str, Any]) -> Document:
             )
             for q in obj.get("quotes") or []
         ],
+        cast=None if obj.get("cast") is None else list(obj["cast"]),
     )
 
 
@@ -1009,6 +1050,8 @@ def dataset_features():
                     "attributes": Value("string"),
                 }
             ],
+            # null when the document publishes no cast
+            "cast": [Value("string")],
         }
     )
 
@@ -1022,6 +1065,7 @@ def to_dataset(gold: GoldSet | Iterable[Document]):
     rows = []
     for doc in documents:
         row = doc.to_json()
+        row.setdefault("cast", None)
         for q in row["quotes"]:
             q.setdefault("fragments", [])
             attributes = q.get("attributes")

@@ -5,8 +5,10 @@
 :mod:`benchmark.runner`'s job.
 
 A model sees a document's text (and a parsed spaCy ``Doc`` when it asks for
-one) and, in the attribution track, the gold quote spans with their ids, never
-their speakers.  It returns rows in the submission format of SPEC section 3.
+one), the document's published cast when it has one (:class:`CastMember`:
+ids, names, aliases and kinds, never mentions) and, in the attribution
+track, the gold quote spans with their ids, never their speakers.  It
+returns rows in the submission format of SPEC section 3.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from benchmark.contract import TRACKS
-from benchmark.gold import Document, Span
+from benchmark.gold import Document, Entity, Span
 
 if TYPE_CHECKING:  # spaCy is imported only by the commands that parse text
     from spacy.tokens import Doc
 
-__all__ = ["TRACKS", "FeaturizingModel", "Model", "ModelInput", "QuoteSpan", "TrainableModel", "load_pipeline"]
+__all__ = [
+    "TRACKS", "CastMember", "FeaturizingModel", "Model", "ModelInput", "QuoteSpan", "TrainableModel", "cast_of", "load_pipeline",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,34 @@ class QuoteSpan:
     fragments: tuple[Span, ...] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    """A character (or any entity) of a document's published cast, as a model
+    sees it: the gold entity's id (the one the scorer credits), name, aliases
+    and kind, never its mentions."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+
+
+def cast_of(document: Document) -> tuple[CastMember, ...] | None:
+    """What a model is shown of ``document``'s cast: the entities its gold
+    field ``cast`` lists (the character list published with a novel, read
+    before the text), in that order; None when the document has no cast.
+    The other entities (a news article's annotated sources) are the answer,
+    and are never shown."""
+    if document.cast is None:
+        return None
+    entities: dict[str, Entity] = {e.id: e for e in document.entities}
+    return tuple(_member(entities[entity_id]) for entity_id in document.cast)
+
+
+def _member(entity: Entity) -> CastMember:
+    return CastMember(entity.id, entity.name, tuple(entity.aliases), entity.kind)
+
+
 @dataclass(slots=True)
 class ModelInput:
     doc_id: str
@@ -42,6 +74,8 @@ class ModelInput:
     # what the model's ``featurize`` returned for this document, when the
     # runner kept that instead of the Doc (see :class:`FeaturizingModel`)
     features: Any = None
+    # the document's published cast (:func:`cast_of`); None when it has none
+    cast: tuple[CastMember, ...] | None = None
 
 
 @runtime_checkable

@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from benchmark.errors import UsageError
 from benchmark.gold import Document, GoldSet, Quote
-from benchmark.models import TRACKS, ModelInput, QuoteSpan
+from benchmark.models import TRACKS, ModelInput, QuoteSpan, cast_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -250,7 +250,7 @@ def parse_documents(nlp, texts: list[str], *, cache: "ParseCache | None" = None,
 def model_input(document: Document, track: str, doc: "Doc | None" = None) -> ModelInput:
     """What a model sees of one document: never the gold speakers."""
     quotes = gold_spans(document) if track == "attribution" else None
-    return ModelInput(document.doc_id, document.text, doc, quotes)
+    return ModelInput(document.doc_id, document.text, doc, quotes, cast=cast_of(document))
 
 
 def gold_spans(document: Document) -> list[QuoteSpan]:
@@ -503,7 +503,7 @@ def _predict_cached(index: int) -> tuple[int, dict | None, dict | None]:
 
 
 def _without_doc(item: ModelInput) -> ModelInput:
-    return ModelInput(item.doc_id, item.text, None, item.quotes)
+    return ModelInput(item.doc_id, item.text, None, item.quotes, cast=item.cast)
 
 
 def _kept_input(model: Any, item: ModelInput, document: Document) -> ModelInput:
@@ -516,7 +516,7 @@ def _kept_input(model: Any, item: ModelInput, document: Document) -> ModelInput:
     if not callable(featurize):
         return item
     features = featurize(item, gold_spans(document))
-    return ModelInput(item.doc_id, item.text, None, item.quotes, features=features)
+    return ModelInput(item.doc_id, item.text, None, item.quotes, features=features, cast=item.cast)
 
 
 def _fit_on(model: Any, train: GoldSet, *, nlp, cache, n_process, progress) -> None:

@@ -98,7 +98,7 @@ def test_round_trip_jsonl_objects_dataset_jsonl_is_identical():
     gold = load_gold(GOLD)
     dataset = to_dataset(gold)
     assert len(dataset) == 1
-    assert set(dataset.features) == {"doc_id", "source", "text", "entities", "quotes"}
+    assert set(dataset.features) == {"doc_id", "source", "text", "entities", "quotes", "cast"}
     assert dataset.features["quotes"].feature["start"].dtype == "int32"
     back = from_dataset(dataset)
     assert "".join(document_line(d) + "\n" for d in back) == raw

@@ -40,6 +40,7 @@ from benchmark.annotation.common import (
     Region,
     attributions_from_links,
     build_documents,
+    carried_cast,
     carried_entity,
     carried_of,
     carried_quote,
@@ -628,6 +629,7 @@ def read_brat(
         raise InputError(root, 0, "path", "not a folder (brat import reads a folder of .txt and .ann files)")
     files, errors, notes = _find_documents(root)
     sources = _carried_sources(root / SOURCES_FILE)
+    casts = _carried_casts(root / CAST_FILE)
     if annotator is not None and not any(annotator in d.anns for d in files):
         found = sorted({a for d in files for a in d.anns if a is not None})
         raise UsageError(f"--annotator {annotator!r}: no such annotator in {root} (found: {', '.join(found) or 'none'})")
@@ -641,6 +643,7 @@ def read_brat(
             view = _align(ann, doc.txt, text, notes)
             source = choose_source(sources.get(doc.doc_id), doc.txt, text, out, source_path(doc.txt, out), notes)
             item = _annotated_text(doc.doc_id, source, text, ann, view, types, notes)
+            item.cast = casts.get(doc.doc_id)
         except InputErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -678,12 +681,35 @@ def _carried_sources(path: Path) -> dict[str, str]:
     return data
 
 
+def _carried_casts(path: Path) -> dict[str, list[str]]:
+    """``doc_id -> cast`` from an export's :data:`CAST_FILE` (empty when
+    there is none)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(_read_utf8(path, strip_bom=True))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, exc.lineno, "json", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, 1, "json", "expected an object mapping doc_ids to their cast")
+    casts = {}
+    for doc_id, value in data.items():
+        try:
+            casts[doc_id] = carried_cast(value)
+        except ValueError as exc:
+            raise InputError(path, 1, f"{doc_id}", f"cast {exc}") from None
+    return casts
+
+
 # --------------------------------------------------------------------------
 # Export
 
 # Written beside the exported files: each document's ``source`` in the gold,
 # which brat has no place for.
 SOURCES_FILE = "quotebench-sources.json"
+# Written beside them when a document has a cast (the entity ids of its
+# published character list, in order): ``doc_id -> cast``.
+CAST_FILE = "quotebench-cast.json"
 # The text of the AnnotatorNotes that carry what brat's labels cannot: a
 # quote's id and attributes, an entity's aliases.
 NOTE_PREFIX = "quotebench "
@@ -835,6 +861,9 @@ def write_brat(documents: list[Document], out_dir: str | os.PathLike, *, force: 
     write_text_atomic(out / "annotation.conf", ANNOTATION_CONF)
     write_text_atomic(out / "visual.conf", VISUAL_CONF)
     write_json_atomic(out / SOURCES_FILE, {doc.doc_id: doc.source for doc in documents})
+    casts = {doc.doc_id: doc.cast for doc in documents if doc.cast is not None}
+    if casts or (out / CAST_FILE).exists():  # an earlier export's casts must not come back
+        write_json_atomic(out / CAST_FILE, casts)
     for path, text, ann in contents:
         target = out / path
         write_text_atomic(target.with_name(target.name + ".txt"), text)

@@ -168,6 +168,9 @@ class AnnotatedText:
     # style, and this project's own exports); event-style corpora leave
     # sources of ignored events out.
     keep_unlinked_speakers: bool = True
+    # The document's cast as this project's exports carry it (see
+    # :func:`carried_cast`); None when the source has none: never invented.
+    cast: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -787,7 +790,20 @@ def build_document(item: AnnotatedText, notes: list[str]) -> Document:
                 attributes=carried.get("attributes"),
             )
         )
-    return Document(item.doc_id, item.source, text, entities, quotes)
+    return Document(item.doc_id, item.source, text, entities, quotes, _kept_cast(item, entities, notes))
+
+
+def _kept_cast(item: AnnotatedText, entities: list[Entity], notes: list[str]) -> list[str] | None:
+    """The carried cast, in its order, less the ids that are no entity of the
+    imported document (an entity whose every mention was deleted), each
+    named in a note."""
+    if item.cast is None:
+        return None
+    present = {e.id for e in entities}
+    lost = [entity_id for entity_id in item.cast if entity_id not in present]
+    if lost:
+        notes.append(f"{item.doc_id}: cast: left out {', '.join(map(repr, lost))}: no mention of it in the annotation, so no entity")
+    return [entity_id for entity_id in item.cast if entity_id in present]
 
 
 @dataclass(slots=True)
@@ -957,6 +973,18 @@ def carried_entity(value: Any) -> dict[str, Any]:
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
         raise ValueError("aliases must be a list of non-empty strings")
     return {"aliases": list(aliases)}
+
+
+def carried_cast(value: Any) -> list[str]:
+    """A document's cast as an export carries it: its entity ids, in order
+    (see :attr:`benchmark.gold.Document.cast`).  Raises ValueError naming
+    the problem; whether each id is an entity is checked on the built
+    document (:func:`build_document`)."""
+    if not isinstance(value, list) or not all(isinstance(entity_id, str) and entity_id for entity_id in value):
+        raise ValueError("must be a list of entity ids (non-empty strings)")
+    if len(set(value)) != len(value):
+        raise ValueError("lists an entity id twice")
+    return list(value)
 
 
 def quote_record(doc: Document, quote: Quote) -> dict[str, Any]:

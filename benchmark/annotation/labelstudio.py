@@ -29,6 +29,7 @@ from benchmark.annotation.common import (
     Region,
     attributions_from_links,
     build_documents,
+    carried_cast,
     carried_entity,
     carried_quote,
     check_export_folder,
@@ -44,7 +45,8 @@ from benchmark.gold import ENTITY_KINDS, QUOTE_TYPES, Document, Span
 
 TASKS_FILE = "tasks.json"
 # The task data field that carries what Label Studio's labels cannot: each
-# entity's aliases and each quote's id and attributes, in the gold's order.
+# entity's aliases and each quote's id and attributes, in the gold's order,
+# and the document's cast when it has one.
 CARRIED_FIELD = "quotebench"
 CONFIG_FILE = "labeling_config.xml"
 # The per-region text field holding a speaker's entity id (first line) and
@@ -295,6 +297,12 @@ def _annotated_text(
                 region.entity_name = lines[1] if len(lines) > 1 else None
 
     errors.extend(_apply_carried(carried, regions, export, _line_at(raw, begin), where))
+    cast = None
+    if isinstance(carried, dict) and carried.get("cast") is not None:
+        try:
+            cast = carried_cast(carried["cast"])
+        except ValueError as exc:
+            errors.append(InputError(export, line_of("cast", carried["cast"]), f"{where}.data.{CARRIED_FIELD}.cast", str(exc)))
 
     links = []
     for result in relations:
@@ -313,7 +321,7 @@ def _annotated_text(
     if other_types:
         notes.append(f"{export}: {doc_id}: results of other types ignored: " + ", ".join(f"{n} {t}" for t, n in sorted(other_types.items())))
     attributions = attributions_from_links(regions, links, notes)
-    return AnnotatedText(doc_id, source, text, regions, attributions, keep_unlinked_speakers=True)
+    return AnnotatedText(doc_id, source, text, regions, attributions, keep_unlinked_speakers=True, cast=cast)
 
 
 def _apply_carried(carried: Any, regions: dict[str, Region], export: Path, line: int, where: str) -> list[InputError]:
@@ -427,6 +435,8 @@ def task_for(doc: Document, notes: list[str]) -> dict[str, Any]:
         "entities": [{"id": e.id, "name": e.name, "kind": e.kind, "aliases": e.aliases} for e in doc.entities],
         "quotes": [],
     }
+    if doc.cast is not None:
+        carried["cast"] = list(doc.cast)
     for entity in doc.entities:
         if not entity.mentions:
             notes.append(f"{doc.doc_id}: entity {entity.id!r} has no mention; Label Studio cannot carry it")

@@ -28,6 +28,11 @@ leaves out anything:
   aliases the main name then the aliases in sorted order, white space
   trimmed.  ``Gender`` and ``Category`` are not kept (the gold format has no
   entity attributes).
+- **Cast.**  PDNC publishes each novel's character list with the novel, and
+  quotation attribution on PDNC gives it to the system: the document's
+  ``cast`` lists every character of ``character_info.csv`` in the file's
+  order (not the entities made for speaker names that name no character),
+  so models are shown their names and aliases (never their mentions).
 - **Names to characters** (speakers, mentions' entities): the character whose
   main name is the name, else the one character that has it as an alias,
   else the same ignoring case, white space trimmed at each step.  A speaker
@@ -446,7 +451,8 @@ def _read_novel(novel: str, folder: Path, out: str | os.PathLike, tally: _Tally)
     for entity in cast.entities:
         entity.mentions = sorted(mentions.get(entity.id, ()), key=lambda s: (s.start, s.end))
     counts["characters"] += len(cast.entities) - len(cast.own)
-    return Document(novel, source_path(text_path, out), text, cast.entities, quotes)
+    characters = [e.id for e in cast.entities if e.id not in {own.id for own in cast.own.values()}]
+    return Document(novel, source_path(text_path, out), text, cast.entities, quotes, cast=characters)
 
 
 def _inner_mentions(

@@ -47,7 +47,7 @@ from benchmark.errors import InputError
 from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, SourceFinder, load_gold
 from benchmark.names import normalize_name
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_FOLDER_NAME = ".quotebench-cache"
 """The cache folder's name, next to the gold file (see :func:`default_cache_folder`)."""
 
@@ -185,6 +185,36 @@ _ROW_COUNTS = {  # columns that have one entry per row of the same table
 }
 
 
+_CODED = ("q_id", "e_name")
+"""String columns with few distinct values ("q01" recurs in every document):
+an entry stores each one's distinct values and an integer code per row, and
+a read gives one string object per distinct value."""
+
+
+def _coded(values: list[str]) -> tuple[list[str], np.ndarray]:
+    """(distinct values in order of first appearance, each row's index into them)."""
+    distinct = {value: k for k, value in enumerate(dict.fromkeys(values))}
+    return list(distinct), np.fromiter(map(distinct.__getitem__, values), np.int64, len(values))
+
+
+def _decoded(distinct: list[str], codes: np.ndarray) -> list[str]:
+    table = np.empty(len(distinct), dtype=object)
+    table[:] = distinct
+    return table[codes].tolist()
+
+
+def _sparse(values: list[Any]) -> list[list[Any]]:
+    """[row, value] of the values that are not None (most quotes have no attributes)."""
+    return [[k, value] for k, value in enumerate(values) if value is not None]
+
+
+def _dense(pairs: list[list[Any]], n: int) -> list[Any]:
+    values: list[Any] = [None] * n
+    for k, value in pairs:
+        values[k] = value
+    return values
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
@@ -262,12 +292,16 @@ def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_so
     try:
         sources = _sources(columns.path, document_sources)
         strings = {name: getattr(columns, name) for name in _STRINGS}
+        codes = {}
+        for name in _CODED:
+            strings[name], codes[f"{name}_code"] = _coded(strings[name])
+        strings["q_attributes"] = _sparse(strings["q_attributes"])
         meta = {"format": CACHE_FORMAT, "version": __version__, "sha256": columns.sha256, "warnings": said, "sources": sources}
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
                  strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
                  text=np.frombuffer(columns.joined_text().encode("utf-8"), dtype=np.uint8),
-                 **{name: getattr(columns, name) for name in _ARRAYS})
+                 **{name: getattr(columns, name) for name in _ARRAYS}, **codes)
         entry.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(entry, buffer.getvalue())
     except OSError:
@@ -298,9 +332,9 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
             if (meta["format"], meta["version"], meta["sha256"]) != (CACHE_FORMAT, __version__, sha256):
                 return None
             strings = orjson.loads(stored["strings"].tobytes())
-            for name in ("q_id", "e_name"):  # one object per distinct value ("q01" recurs in every document)
-                memo: dict[str, str] = {}
-                strings[name] = [memo.setdefault(value, value) for value in strings[name]]
+            for name in _CODED:
+                strings[name] = _decoded(strings[name], stored[f"{name}_code"])
+            strings["q_attributes"] = _dense(strings["q_attributes"], len(strings["q_id"]))
             # every member but the texts is read whole now, so that zipfile
             # checks its CRC: a damaged entry is found here, not while scoring
             columns = GoldColumns(path=path, sha256=sha256, **{name: stored[name] for name in _ARRAYS}, **strings,

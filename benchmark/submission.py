@@ -230,7 +230,7 @@ def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any]
                 objects = None
         del text_lines
         if lines:
-            raw = None if objects is None else checker._valid_columns(objects)
+            raw = None if objects is None else checker._valid_columns(objects, keys_checked_later=True)
             if raw is None:
                 checker.track, checker.first_line = track, first_line
                 return None
@@ -423,9 +423,11 @@ class _RowChecker:
             raw = _raw_columns(objects, FIELDS[self.track or "attribution"])
         return raw
 
-    def _valid_columns(self, objects: list[Any]) -> dict[str, list[Any]] | None:
+    def _valid_columns(self, objects: list[Any], *, keys_checked_later: bool = False) -> dict[str, list[Any]] | None:
         """The raw columns when every row is valid (tested column by column);
-        None when any row may not be, to be found by :meth:`check`."""
+        None when any row may not be, to be found by :meth:`check`.  With
+        ``keys_checked_later``, the caller looks for repeated keys itself
+        (over the chunks of a file, :func:`_repeated_keys`)."""
         if not objects:
             return _raw_columns(objects, FIELDS[self.track or "attribution"])
         if set(map(type, objects)) != {dict}:
@@ -458,12 +460,12 @@ class _RowChecker:
                 if set(map(type, quote_ids)) != _ID_TYPES:
                     return None
                 positions = keys.quote_positions(doc, quote_ids)
-                if positions.min() < 0 or np.bincount(positions).max() > 1:
+                if positions.min() < 0 or (not keys_checked_later and np.bincount(positions).max() > 1):
                     return None  # an unknown or repeated quote
                 columns["gold_quote"] = positions
             else:
                 spans = _spans_valid(columns["start"], columns["end"], text_length, nullable=False)
-                if spans is None or _repeated_spans(doc, *spans):
+                if spans is None or (not keys_checked_later and _repeated_spans(doc, *spans)):
                     return None
                 columns["start"], columns["end"] = spans
             if not set(map(type, columns["speaker"])) <= _STRING_OR_NULL:
@@ -762,11 +764,18 @@ def _spans_valid(starts: list[Any], ends: list[Any], text_length: np.ndarray, *,
         return (start, end) if _in_text(start, end, text_length).all() else None
     if not (nullable and start_types <= _OFFSET_TYPES | absent and end_types <= _OFFSET_TYPES | absent):
         return None
-    n = len(starts)
-    given = np.fromiter(map(isinstance, starts, repeat(int)), bool, n)  # bool is not among the types
-    if not np.array_equal(given, np.fromiter(map(isinstance, ends, repeat(int)), bool, n)):
+    if _NOT_GIVEN in starts or _NOT_GIVEN in ends:  # the one integer that stands for "not given" below
         return None
-    start, end = np.array(starts, dtype=object), np.array(ends, dtype=object)
+    start = np.array([v if v.__class__ is int else _NOT_GIVEN for v in starts], dtype=np.int64)
+    end = np.array([v if v.__class__ is int else _NOT_GIVEN for v in ends], dtype=np.int64)
+    given = start != _NOT_GIVEN
+    if not np.array_equal(given, end != _NOT_GIVEN):
+        return None
+    if not _in_text(start[given], end[given], text_length[given]).all():
+        return None
     start[~given] = end[~given] = -1
-    start, end = start.astype(np.int64), end.astype(np.int64)
-    return (start, end) if _in_text(start[given], end[given], text_length[given]).all() else None
+    return start, end
+
+
+_NOT_GIVEN = -(2**63)
+"""An offset that no valid span has (and int64 holds): a speaker span that is not given, while columns are tested."""

@@ -12,6 +12,7 @@ before the gold file, the names and the pipeline have been accepted.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -200,11 +201,26 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
         for run in runs:
             yield _record(run, gold, results_dir, scoring, command)
         return
+    # What every process would import on its own (matplotlib above all, for
+    # the charts), imported once here, before forking.
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    import benchmark.leaderboard  # noqa: F401
+    import benchmark.report  # noqa: F401
+    import benchmark.scoring  # noqa: F401
+    import benchmark.submission  # noqa: F401
+
     _RECORDING.update(runs=runs, gold=gold, results_dir=results_dir, scoring=scoring, command=command)
+    # The objects alive now (the gold set, the predictions) are left out of
+    # the collector's passes, so that the forked processes do not copy the
+    # memory pages of objects they only read.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             outcomes = pool.map(_record_in_process, range(len(runs)), chunksize=1)
     finally:
+        gc.unfreeze()
         _RECORDING.clear()
     for outcome in outcomes:
         yield _outcome(outcome)

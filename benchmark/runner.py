@@ -61,6 +61,7 @@ resampling units).
 
 from __future__ import annotations
 
+import gc
 import json
 import numbers
 import os
@@ -478,6 +479,10 @@ def _predict_cached_in_processes(documents, tracks, streamed, cross_validated, c
     _WORKER_STATE.update(documents=documents, tracks=tracks, streamed=streamed, cross_validated=cross_validated, cache=cache)
     done: set[int] = set()
     order = sorted(cached, key=lambda i: -len(documents[i].text))
+    # The objects alive now (the gold set, the pipeline) are left out of the
+    # collector's passes: the processes only read them, and a pass over them
+    # in a forked process would cost time and copy their memory pages.
+    gc.freeze()
     try:
         with tqdm(total=n_chars, desc="cached parses", unit="char", unit_scale=True, file=sys.stderr, disable=not progress,
                   leave=False) as bar, multiprocessing.get_context("fork").Pool(processes) as pool:
@@ -489,6 +494,7 @@ def _predict_cached_in_processes(documents, tracks, streamed, cross_validated, c
                 keep(index, rows, inputs)
                 done.add(index)
     finally:
+        gc.unfreeze()
         _WORKER_STATE.clear()
     return done
 

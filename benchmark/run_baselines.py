@@ -216,6 +216,8 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
     # the collector's passes, so that the forked processes do not copy the
     # memory pages of objects they only read.
     gc.freeze()
+    sys.stdout.flush()  # or the processes would write what is still buffered again
+    sys.stderr.flush()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             outcomes = pool.map(_record_in_process, range(len(runs)), chunksize=1)

@@ -483,6 +483,8 @@ def _predict_cached_in_processes(documents, tracks, streamed, cross_validated, c
     # collector's passes: the processes only read them, and a pass over them
     # in a forked process would cost time and copy their memory pages.
     gc.freeze()
+    sys.stdout.flush()  # or the processes would write what is still buffered again
+    sys.stderr.flush()
     try:
         with tqdm(total=n_chars, desc="cached parses", unit="char", unit_scale=True, file=sys.stderr, disable=not progress,
                   leave=False) as bar, multiprocessing.get_context("fork").Pool(processes) as pool:

@@ -433,6 +433,8 @@ class Conversation:
         self.quote_paragraph = [self.paragraph_of(q[0]) for q in self.quotes]
         self.fiction = cast.closed or self._looks_like_fiction()
         self._vocative_pattern = self._build_vocative_pattern()
+        # the span of the mention by which narration last introduced each speaker
+        self._narration_span: dict[str, tuple[int, int]] = {}
 
     # -- positions ------------------------------------------------------------
 
@@ -606,6 +608,10 @@ class Conversation:
         for t in reversed(subjects) if last else subjects:
             key = self.resolve_token(t, t.idx, prefer=())
             if key is not None:
+                if t.pos_ == "PROPN":
+                    self._narration_span[key] = mention_span(t)
+                else:
+                    self._narration_span.pop(key, None)
                 return key
         return None
 
@@ -777,6 +783,9 @@ class Conversation:
                 if a.key is None and paragraph_speaker is not None and paragraph_speaker not in a.addressees:
                     a.key, a.rule = paragraph_speaker, rule
                     a.speaker = self._reported(paragraph_speaker, self.quotes[m][0], speakers)
+                    if rule == "narration" and a.speaker is not None and paragraph_speaker in self._narration_span:
+                        # the mention the narration names them by, right there
+                        a.speaker = Speaker(a.speaker.name, *self._narration_span[paragraph_speaker])
                 results.append(a)
             last = local[members[-1]].key or paragraph_speaker
             turns.append((p, last))
@@ -811,6 +820,13 @@ class Conversation:
             keys = [results[records[i][1][-1]].key for i in run]
             addressed = [frozenset().union(*(results[m].addressees for m in records[i][1])) for i in run]
             n = len(run)
+            # the nearest cued turn an even number of turns before and after each turn
+            before: list[int | None] = [None] * n
+            after: list[int | None] = [None] * n
+            for j in range(2, n):
+                before[j] = j - 2 if cued[j - 2] is not None else before[j - 2]
+            for j in range(n - 3, -1, -1):
+                after[j] = j + 2 if cued[j + 2] is not None else after[j + 2]
             for j, i in enumerate(run):
                 if turn_rule[j] not in ("turns", "continued", None):
                     continue
@@ -828,8 +844,8 @@ class Conversation:
                     candidates.append(cued[j + 2])
                 # the nearest cued turn an even number of turns away, before
                 # it on a tie
-                same_side = sorted((abs(i - j), i > j) for i in range(j % 2, n, 2) if cued[i] is not None)
-                candidates += [cued[j + d if after else j - d] for d, after in same_side]
+                nearest = sorted((abs(x - j), x > j, x) for x in (before[j], after[j]) if x is not None)
+                candidates += [cued[x] for _, _, x in nearest]
                 if j >= 2:
                     candidates.append(keys[j - 2])
                 candidates.append(keys[j])

@@ -283,3 +283,19 @@ def test_the_second_voice_of_a_conversation_is_named_in_the_narration_before(att
         '"I could not wait."'
     )
     assert attribute(text)[1] == ("knightley", "turns")
+
+
+def test_narration_reports_the_name_it_introduces_the_speaker_by(nlp):
+    # "Mrs. Bennet" is "bennet" to the scorer, as is "Mr. Bennet": the span
+    # decides, and it is the name in the narration, not an older mention
+    text = (
+        '"Good morning," said Mr. Bennet.\n\n'
+        'Mrs. Bennet put down her work and looked at the window.\n\n'
+        '"It is going to rain today."'
+    )
+    entities = [Entity("mr", "Mr. Bennet", "person", ["Mr. Bennet"]), Entity("mrs", "Mrs. Bennet", "person", ["Mrs. Bennet"])]
+    cast = Cast.from_entities(entities, text)
+    _, second = Conversation(nlp(text), cast, quotations(text)).attribute()
+    assert (second.key, second.rule) == ("mrs", "narration")
+    named = text.index("Mrs. Bennet")
+    assert named <= second.speaker.start < second.speaker.end <= named + len("Mrs. Bennet")

@@ -204,7 +204,7 @@ def test_documents_option(tmp_path, capsys):
     assert code == 0, err
     assert [json.loads(line)["doc_id"] for line in out.read_text().splitlines()] == ["2_the_hill", "1_the_test_story"]
     code, _, err = run(capsys, "gold", "import", "litbank", LITBANK, "--out", tmp_path / "none.jsonl", "--documents", "4_missing")
-    assert code == 2 and "no such novel: 4_missing" in err and "Traceback" not in err
+    assert code == 2 and "no such work: 4_missing" in err and "Traceback" not in err
     assert not (tmp_path / "none.jsonl").exists()
 
 

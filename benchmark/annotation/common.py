@@ -47,6 +47,7 @@ from benchmark.gold import (
     attribute_problems,
 )
 from benchmark.names import HONORIFICS, normalize_name
+from benchmark.options import Option
 
 QUOTE, SPEAKER, CUE = "quote", "speaker", "cue"
 
@@ -1007,3 +1008,33 @@ def check_export_folder(out_dir: str | os.PathLike, *, force: bool) -> Path:
     if out.is_dir() and not force and any(out.iterdir()):
         raise InputError(out, 0, "DIR", "folder is not empty: its files would be overwritten; choose an empty or new folder, or add --force")
     return out
+
+
+# The option of the corpus importers that read a folder of several works.
+DOCUMENTS_OPTION = Option(
+    "--documents", "documents", "pdnc, litbank: the novels or works to import, NAME,NAME,… or @FILE with one name a line (default: all)"
+)
+
+
+def chosen_documents(available: list[str], documents: str | None, *, noun: str) -> list[str]:
+    """The documents named by a corpus importer's ``--documents`` (``A,B`` or
+    ``@FILE`` with one name a line, ``#`` comments), in the order given and
+    each once; all of ``available`` when None.  ``noun`` names a document in
+    the messages ("novel", "work")."""
+    if documents is None:
+        return available
+    if documents.startswith("@"):
+        path = Path(documents[1:])
+        try:
+            names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        except OSError as exc:
+            raise UsageError(f"--documents {documents}: cannot read {path} ({exc.strerror})") from None
+        names = [name for name in names if name and not name.startswith("#")]
+    else:
+        names = [name.strip() for name in documents.split(",") if name.strip()]
+    if not names:
+        raise UsageError(f"--documents: no {noun} named")
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise UsageError(f"--documents: no such {noun}: {', '.join(unknown)} (found: {', '.join(available)})")
+    return list(dict.fromkeys(names))

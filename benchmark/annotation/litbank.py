@@ -75,9 +75,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.annotation import AnnotationFormat, Option
-from benchmark.annotation.common import ImportResult, LabelTypes, clip, source_path
-from benchmark.annotation.pdnc import _chosen as chosen_documents
+from benchmark.annotation import AnnotationFormat
+from benchmark.annotation.common import DOCUMENTS_OPTION, ImportResult, LabelTypes, chosen_documents, clip, source_path
 from benchmark.errors import InputError
 from benchmark.gold import QUOTE_MARKS, Document, Entity, Quote, Span
 from benchmark.typography import direct_quote_problem
@@ -429,7 +428,7 @@ def read_litbank(folder: str | os.PathLike, *, out: str | os.PathLike, documents
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, 0, "path", "not a folder (litbank import reads LitBank's repository)")
-    names = chosen_documents(works_in(root), documents)
+    names = chosen_documents(works_in(root), documents, noun="work")
     tally = _Tally()
     docs = [_read_work(root, name, out, tally) for name in names]
     return ImportResult(docs, _notes(tally, len(docs)))
@@ -483,5 +482,5 @@ FORMAT = AnnotationFormat(
     name="litbank",
     help="LitBank's repository as published (original/NAME.txt, quotations/tsv/ and coref/tsv/NAME_brat.txt and .ann)",
     read=_import,
-    import_options=(Option("--documents", "documents", "pdnc, litbank: the documents to import, NAME,NAME,… or @FILE with one name a line (default: all)"),),
+    import_options=(DOCUMENTS_OPTION,),
 )

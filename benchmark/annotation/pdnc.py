@@ -76,9 +76,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from benchmark.annotation import AnnotationFormat, Option
-from benchmark.annotation.common import ImportResult, LabelTypes, clip, slug, source_path
-from benchmark.errors import InputError, UsageError
+from benchmark.annotation import AnnotationFormat
+from benchmark.annotation.common import DOCUMENTS_OPTION, ImportResult, LabelTypes, chosen_documents, clip, slug, source_path
+from benchmark.errors import InputError
 from benchmark.gold import Document, Entity, Quote, Span
 from benchmark.typography import direct_quote_problem
 
@@ -500,24 +500,6 @@ def novels_in(root: Path) -> list[str]:
     return sorted(p.name for p in data.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / TEXT_FILE).exists())
 
 
-def _chosen(available: list[str], documents: str | None) -> list[str]:
-    if documents is None:
-        return available
-    if documents.startswith("@"):
-        path = Path(documents[1:])
-        try:
-            names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        except OSError as exc:
-            raise UsageError(f"--documents {documents}: cannot read {path} ({exc.strerror})") from None
-        names = [name for name in names if name and not name.startswith("#")]
-    else:
-        names = [name.strip() for name in documents.split(",") if name.strip()]
-    if not names:
-        raise UsageError("--documents: no novel named")
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        raise UsageError(f"--documents: no such novel: {', '.join(unknown)} (found: {', '.join(available)})")
-    return list(dict.fromkeys(names))
 
 
 def read_pdnc(folder: str | os.PathLike, *, out: str | os.PathLike, documents: str | None = None) -> ImportResult:
@@ -527,7 +509,7 @@ def read_pdnc(folder: str | os.PathLike, *, out: str | os.PathLike, documents: s
     root = Path(folder)
     if not root.is_dir():
         raise InputError(root, 0, "path", "not a folder (pdnc import reads PDNC's repository)")
-    names = _chosen(novels_in(root), documents)
+    names = chosen_documents(novels_in(root), documents, noun="novel")
     tally = _Tally()
     docs = [_read_novel(name, root / DATA_FOLDER / name, out, tally) for name in names]
     return ImportResult(docs, _notes(tally, len(docs)))
@@ -592,6 +574,6 @@ FORMAT = AnnotationFormat(
     help="the Project Dialogism Novel Corpus repository as published (data/<Novel>/novel_text.txt, quotation_info.csv, character_info.csv)",
     read=_import,
     import_options=(
-        Option("--documents", "documents", "pdnc: the novels to import, NAME,NAME,… or @FILE with one name a line (default: all)"),
+        DOCUMENTS_OPTION,
     ),
 )

@@ -131,3 +131,54 @@ def test_learned_predicts_the_same_from_features_as_from_docs(parsed):
     text = test_doc.text
     # q1 is "Omar Diaz said the council would vote ...": the subject of "said"
     assert text[by_quote["q1"]["speaker_start"] : by_quote["q1"]["speaker_end"]] == "Omar Diaz"
+
+
+def test_post_processing_cuts_at_a_sentence_start_and_adds_cued_rule_quotes():
+    # sentences start at 20 and 50 (the words before them end at 18 and 48);
+    # a quotation (marks included) runs over 40..70
+    layout = detector.Layout(sentence_breaks=[(20, 18), (50, 48)], quotations=[(40, 70)], cued_rules=[(5, 15), (80, 90)])
+    # (2, 30) runs over the start at 20: cut to 18; (45, 60) runs over 50, but
+    # inside the quotation: kept; (80, 90) from the rules overlaps nothing: added;
+    # (5, 15) overlaps (2, 18): not added
+    assert detector.post_process([(45, 60), (2, 30)], layout) == [(2, 18), (45, 60), (80, 90)]
+    # a span that starts at the sentence start is not cut to nothing
+    assert detector.post_process([(20, 30)], detector.Layout([(20, 18)], [], [])) == [(20, 30)]
+
+
+def test_layout_of_a_parsed_text(nlp):
+    text = "Tom Reed said the vote was close. “We won,” he added."
+    layout = detector.layout_of(nlp(text))
+    second = text.index("“")
+    # the second sentence starts at the quotation mark; the first one's last word ends before its full stop
+    assert layout.sentence_breaks == [(second, text.index("close") + len("close"))]
+    assert layout.quotations == [(second, text.index("”") + 1)]
+    assert (text.index("the vote"), text.index(" was close") + len(" was close")) in layout.cued_rules
+
+
+def test_detected_quotes_take_the_cue_of_the_rule_quote_they_overlap(nlp):
+    text = "Lena Hart said the schools needed more teachers. “It is a shame,” she added. The mayor chose “the whole idea”."
+    doc = nlp(text)
+    content = (text.index("the schools"), text.index(" teachers") + len(" teachers"))
+    shame = (text.index("It is"), text.index("a shame") + len("a shame"))
+    idea = (text.index("the whole"), text.index("idea") + len("idea"))
+    partly = (content[0], content[1] - len(" teachers"))
+    found = detector.with_cues(doc, [partly, shame, idea])
+    assert [(q.start, q.end) for q in found] == [partly, shame, idea]
+    assert found[0].cue is not None and found[0].cue.text == "said" and found[0].type == "indirect"
+    assert found[1].cue is not None and found[1].cue.text == "added" and found[1].type == "direct"
+    # no rule quote there: the cue is what cue_of_span finds, the type what the marks say
+    from baselines.cues import cue_of_span
+
+    expected = cue_of_span(doc, *idea)
+    assert found[2].type == "direct" and (found[2].cue is None) == (expected is None)
+    assert found[2].cue is None or found[2].cue.i == expected.i
+
+
+def test_a_model_saved_by_another_version_is_trained_again(parsed, tmp_path):
+    documents, docs = parsed
+    training = [detector.training_document(doc, [(q.start, q.end) for q in d.quotes]) for d, doc in zip(documents, docs)]
+    sha = detector.training_sha256(documents)
+    (tmp_path / f"detector-{sha}.pkl").write_bytes(pickle.dumps({"crf": None, "report": {"marker": "old"}}))
+    _, report = detector.train_detector(training, sha, models_dir=tmp_path)
+    assert "marker" not in report and "decision" in report
+    assert pickle.loads((tmp_path / f"detector-{sha}.pkl").read_bytes())["version"] == detector.MODEL_VERSION

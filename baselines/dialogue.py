@@ -657,7 +657,7 @@ class Conversation:
         if not (lower in MALE_PRONOUNS or lower in FEMALE_PRONOUNS or description):
             if token.pos_ == "PRON":
                 return None
-            start, end = mention_span(token)
+            start, end = self._name_span(token)
             return self.cast.resolve(self.text[start:end], start)
         gender = noun_gender(lower) if description else ("M" if lower in MALE_PRONOUNS else "F")
         characters = self.cast.characters
@@ -686,12 +686,26 @@ class Conversation:
         last_resort = known + [k for k in fallback if k is not None and k in characters]
         return next((k for k in last_resort if self.cast.gender_fits(k, gender)), None)
 
+    def _name_span(self, token: "Token") -> tuple[int, int]:
+        """:func:`baselines.cues.mention_span`, with the name that follows a
+        title over a line break ("said Miss\nBingley" parses "Miss" alone)."""
+        start, end = mention_span(token)
+        words = _words(self.text[start:end])
+        if words and words[-1] in TITLES:
+            doc, i = self.doc, token.i + 1
+            while i < len(doc) and (doc[i].is_space or doc[i].text == "."):
+                i += 1
+            while i < len(doc) and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper():
+                end = doc[i].idx + len(doc[i])
+                i += 1
+        return start, end
+
     def speaker_of(self, token: "Token", prefer: Sequence[str | None],
                    fallback: Sequence[str | None] = ()) -> tuple[str, Speaker]:
         """The key and the reported speaker of a source mention: a character
         of the cast when it resolves to one, else the name the news rules
         resolve it to (:class:`baselines.mentions.DocumentMentions`)."""
-        start, end = mention_span(token)
+        start, end = self._name_span(token)
         key = self.resolve_token(token, start, prefer, fallback)
         if key is None and not self.cast.closed:
             name = self.mentions.name_of(token)

@@ -300,3 +300,13 @@ def test_narration_reports_the_name_it_introduces_the_speaker_by(nlp):
     assert (third.key, third.rule) == ("mrs", "narration")
     named = text.index("Mrs. Bennet put")
     assert named <= third.speaker.start < third.speaker.end <= named + len("Mrs. Bennet")
+
+
+def test_a_title_at_the_end_of_a_line_keeps_its_name(attribute):
+    # hard-wrapped prose: "said Miss" ends one line, "Smith" starts the next
+    text = (
+        '"Where is everyone?" asked Emma.\n\n'
+        '"Your examination of the garden is over, I presume," said Miss\n'
+        'Smith. "And pray what is the result?"'
+    )
+    assert attribute(text)[1] == ("harriet", "explicit")

@@ -29,9 +29,9 @@ each named in :data:`RULES` and reported with the speaker it gives:
 - ``continued``: else the previous quotation's speaker (a continued
   quotation, as news writes them).
 
-Characters come from the gold entities' names and aliases when the runner
-gives them (``ModelInput.entities``, as PDNC gives systems its character
-lists), else from the spaCy PERSON names of the document.  A character's
+Characters come from the published cast's names and aliases when the runner
+gives it (``ModelInput.cast``, as PDNC gives systems its character lists),
+else from the spaCy PERSON names of the document.  A character's
 gender, which pronouns need, comes from the titles of its names (Mr, Mrs,
 Miss, Lady, Sir, ...) and else from the pronouns that follow its mentions
 in the text.

@@ -58,10 +58,10 @@ def rule_source(doc: "Doc", target: Target) -> "Token | None":
 
 
 def cast_of(item: ModelInput) -> Cast:
-    """The characters of a document: the gold entities' names and aliases
-    when the runner gives them (``item.entities``), else the PERSON names of
-    the parse."""
-    entities = getattr(item, "entities", None)
+    """The characters of a document: its published cast's names and aliases
+    when the runner gives it (``item.cast``, as PDNC gives its character
+    lists), else the PERSON names of the parse."""
+    entities = item.cast
     if entities:
         people = [e for e in entities if getattr(e, "kind", "person") in ("person", "group", "organization", "other")]
         return Cast.from_entities(people, item.text)

@@ -32,7 +32,6 @@ changes a result: scores are equal with and without it (tested).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import warnings
 from dataclasses import dataclass, fields
@@ -109,55 +108,82 @@ class GoldColumns:
 
     @classmethod
     def from_gold(cls, gold: GoldSet) -> "GoldColumns":
+        """The columns of a validated gold set.  Each column is filled from a
+        generator over the objects, without lists of rows in between (on a
+        large set those would cost as much memory as the objects), and the
+        columns do not keep the objects alive: only the texts, until they
+        are joined.  The short strings they keep are copies, made while the
+        objects still fill the allocator's arenas, so that the arenas are
+        given back whole once the objects go (an original string would keep
+        its arena, and on a large set every arena has one)."""
         documents = gold.documents
-        entity_rows = [(d, e) for d, doc in enumerate(documents) for e in doc.entities]
+
+        def entities():
+            return (e for doc in documents for e in doc.entities)
+
+        def quotes():
+            return (q for doc in documents for q in doc.quotes)
+
+        def ints(values, n: int) -> np.ndarray:
+            return np.fromiter(values, np.int64, n)
+
+        def per(counts: list[int]) -> np.ndarray:
+            """Row k repeated counts[k] times: the owner of each item."""
+            return np.repeat(np.arange(len(counts), dtype=np.int64), np.asarray(counts, dtype=np.int64))
+
         entity_index: dict[str, int] = {}
-        for _, e in entity_rows:
+        for e in entities():
             entity_index.setdefault(e.id, len(entity_index))
-        names = [(row, name, k > 0) for row, (_, e) in enumerate(entity_rows) for k, name in enumerate((e.name, *e.aliases))]
-        raw_names = list(dict.fromkeys(name for _, name, _ in names))
+        e_name, e_name_code = _coded([e.name for e in entities()])
+        n_rows = sum(len(doc.entities) for doc in documents)
+        names_per_row = [1 + len(e.aliases) for e in entities()]
+        n_names = sum(names_per_row)
+        n_is_alias = np.ones(n_names, dtype=bool)
+        n_is_alias[np.cumsum(names_per_row, dtype=np.int64) - np.asarray(names_per_row, dtype=np.int64)] = False  # each row's name comes first
+        raw_names = list(map(_fresh, dict.fromkeys(name for e in entities() for name in (e.name, *e.aliases))))
         word_index: dict[str, int] = {}
         raw_word = [word_index.setdefault(normalize_name(name), len(word_index)) for name in raw_names]
         word_of_raw = dict(zip(raw_names, raw_word))
-        mentions = [(row, m) for row, (_, e) in enumerate(entity_rows) for m in e.mentions]
-        quotes = [(d, q) for d, doc in enumerate(documents) for q in doc.quotes]
-        fragments = [(k, f) for k, (_, q) in enumerate(quotes) if q.fragments for f in q.fragments]
+        mentions_per_row = [len(e.mentions) for e in entities()]
+        n_mentions = sum(mentions_per_row)
+        quotes_per_doc = [len(doc.quotes) for doc in documents]
+        n_quotes = sum(quotes_per_doc)
+        fragments_per_quote = [len(q.fragments) if q.fragments else 0 for q in quotes()]
+        n_fragments = sum(fragments_per_quote)
         type_index = {t: i for i, t in enumerate(QUOTE_TYPES)}
-
-        def ints(values: list[int]) -> np.ndarray:
-            return np.array(values, dtype=np.int64)
-
+        texts = [doc.text for doc in documents]
+        q_id, q_id_code = _coded([q.id for q in quotes()])
         return cls(
             path=gold.path,
             sha256=gold.sha256,
-            doc_ids=[doc.doc_id for doc in documents],
-            text_length=ints([len(doc.text) for doc in documents]),
-            entity_ids=list(entity_index),
-            e_doc=ints([d for d, _ in entity_rows]),
-            e_entity=ints([entity_index[e.id] for _, e in entity_rows]),
-            e_name=[e.name for _, e in entity_rows],
-            n_row=ints([row for row, _, _ in names]),
-            n_is_alias=np.array([alias for _, _, alias in names], dtype=bool),
-            n_word=ints([word_of_raw[name] for _, name, _ in names]),
+            doc_ids=[_fresh(doc.doc_id) for doc in documents],
+            text_length=ints(map(len, texts), len(texts)),
+            entity_ids=list(map(_fresh, entity_index)),
+            e_doc=per([len(doc.entities) for doc in documents]),
+            e_entity=ints((entity_index[e.id] for e in entities()), n_rows),
+            e_name=_decoded(list(map(_fresh, e_name)), e_name_code),
+            n_row=per(names_per_row),
+            n_is_alias=n_is_alias,
+            n_word=ints((word_of_raw[name] for e in entities() for name in (e.name, *e.aliases)), n_names),
             words=list(word_index),
             raw_names=raw_names,
-            raw_word=ints(raw_word),
-            m_row=ints([row for row, _ in mentions]),
-            m_start=ints([m.start for _, m in mentions]),
-            m_end=ints([m.end for _, m in mentions]),
-            q_doc=ints([d for d, _ in quotes]),
-            q_id=[q.id for _, q in quotes],
-            q_start=ints([q.start for _, q in quotes]),
-            q_end=ints([q.end for _, q in quotes]),
-            q_type=ints([type_index[q.type] for _, q in quotes]),
-            q_speaker=ints([entity_index[q.speaker] if q.speaker is not None else -1 for _, q in quotes]),
-            q_mention_start=ints([q.speaker_mention.start if q.speaker_mention else -1 for _, q in quotes]),
-            q_mention_end=ints([q.speaker_mention.end if q.speaker_mention else -1 for _, q in quotes]),
-            q_attributes=[q.attributes for _, q in quotes],
-            f_quote=ints([k for k, _ in fragments]),
-            f_start=ints([f.start for _, f in fragments]),
-            f_end=ints([f.end for _, f in fragments]),
-            text=lambda: "\n".join(doc.text for doc in documents),
+            raw_word=ints(raw_word, len(raw_word)),
+            m_row=per(mentions_per_row),
+            m_start=ints((m.start for e in entities() for m in e.mentions), n_mentions),
+            m_end=ints((m.end for e in entities() for m in e.mentions), n_mentions),
+            q_doc=per(quotes_per_doc),
+            q_id=_decoded(list(map(_fresh, q_id)), q_id_code),
+            q_start=ints((q.start for q in quotes()), n_quotes),
+            q_end=ints((q.end for q in quotes()), n_quotes),
+            q_type=ints((type_index[q.type] for q in quotes()), n_quotes),
+            q_speaker=ints((entity_index[q.speaker] if q.speaker is not None else -1 for q in quotes()), n_quotes),
+            q_mention_start=ints((q.speaker_mention.start if q.speaker_mention else -1 for q in quotes()), n_quotes),
+            q_mention_end=ints((q.speaker_mention.end if q.speaker_mention else -1 for q in quotes()), n_quotes),
+            q_attributes=[q.attributes for q in quotes()],
+            f_quote=per(fragments_per_quote),
+            f_start=ints((f.start for q in quotes() if q.fragments for f in q.fragments), n_fragments),
+            f_end=ints((f.end for q in quotes() if q.fragments for f in q.fragments), n_fragments),
+            text=lambda: "\n".join(texts),
         )
 
     def text_lengths(self) -> dict[str, int]:
@@ -201,6 +227,11 @@ def _decoded(distinct: list[str], codes: np.ndarray) -> list[str]:
     table = np.empty(len(distinct), dtype=object)
     table[:] = distinct
     return table[codes].tolist()
+
+
+def _fresh(value: str) -> str:
+    """A new string object equal to ``value`` (see :meth:`GoldColumns.from_gold`)."""
+    return (value + " ")[:-1]
 
 
 def _sparse(values: list[Any]) -> list[list[Any]]:
@@ -251,7 +282,8 @@ class GoldCache:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         columns = GoldColumns.from_gold(gold)
         if gold.sha256 == sha256:  # the file did not change while it was read
-            self._pending = (entry, columns, said, [doc.source for doc in gold.documents])
+            sources = list(map(_fresh, dict.fromkeys(doc.source for doc in gold.documents)))  # copies: see from_gold
+            self._pending = (entry, columns, said, sources)
         return columns
 
     def save(self) -> None:
@@ -287,7 +319,7 @@ def _sources(path: str, document_sources: list[str]) -> list[list[Any]]:
 
 def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_sources: list[str]) -> None:
     """Write the cache entry; a cache that cannot be written is no error."""
-    from benchmark.files import write_bytes_atomic
+    from benchmark.files import atomic_open
 
     try:
         sources = _sources(columns.path, document_sources)
@@ -297,13 +329,11 @@ def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_so
             strings[name], codes[f"{name}_code"] = _coded(strings[name])
         strings["q_attributes"] = _sparse(strings["q_attributes"])
         meta = {"format": CACHE_FORMAT, "version": __version__, "sha256": columns.sha256, "warnings": said, "sources": sources}
-        buffer = io.BytesIO()
-        np.savez(buffer, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
-                 strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
-                 text=np.frombuffer(columns.joined_text().encode("utf-8"), dtype=np.uint8),
-                 **{name: getattr(columns, name) for name in _ARRAYS}, **codes)
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(entry, buffer.getvalue())
+        with atomic_open(entry, "wb", encoding=None, newline=None) as fh:  # written as it is built, not held whole
+            np.savez(fh, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+                     strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
+                     text=np.frombuffer(columns.joined_text().encode("utf-8"), dtype=np.uint8),
+                     **{name: getattr(columns, name) for name in _ARRAYS}, **codes)
     except OSError:
         pass
 

@@ -44,7 +44,7 @@ import re
 from functools import cached_property
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import numpy as np
 import orjson
@@ -156,15 +156,18 @@ def read_predictions(path: str | os.PathLike, gold: GoldSet | GoldColumns, track
         raise InputError(path_str, 0, "file", "no such file")
     if p.is_dir():
         raise InputError(path_str, 0, "file", "is a folder, not a predictions file (.jsonl or .csv)")
-    data = p.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
     is_csv = p.suffix.lower() == ".csv"
     checker = _RowChecker(path_str, gold, track)
-    columns = None if is_csv else _read_jsonl_in_chunks(data, checker)
-    if columns is not None:
-        return Predictions(path_str, checker.track or "attribution", None, sha256, columns=columns, gold=gold)
+    if not is_csv:
+        digest = hashlib.sha256()
+        with open(p, "rb") as fh:  # a chunk at a time: the file is never held whole
+            columns = _read_jsonl_in_chunks(fh, checker, digest)
+        if columns is not None:
+            return Predictions(path_str, checker.track or "attribution", None, digest.hexdigest(), columns=columns, gold=gold)
     # A file that may be malformed is read whole, so that its first problem
     # is found and described exactly as the row-by-row check defines it.
+    data = p.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
     parsed = None if is_csv else _parse_jsonl_bytes(data)
     if parsed is None:
         try:
@@ -196,9 +199,11 @@ CHUNK_BYTES = 1 << 22
 only one chunk's rows are alive as dicts at once, the rest already columns."""
 
 
-def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any] | None:
+def _read_jsonl_in_chunks(source: bytes | IO[bytes], checker: "_RowChecker", digest: Any = None) -> dict[str, Any] | None:
     """The columns (see :attr:`Predictions.columns`) of a valid JSON Lines
-    file, parsed and checked :data:`CHUNK_BYTES` at a time with the column
+    file (its bytes, or a binary file open at its start; ``digest``, a
+    hashlib object, is updated with every byte read), parsed and checked
+    :data:`CHUNK_BYTES` at a time (and on to the end of a line) with the column
     tests of :meth:`_RowChecker._valid_columns`, and the keys of all chunks
     checked for repeats at the end.  None, with ``checker`` as it was, when
     any line is not valid JSON, any row may be invalid or there is no row:
@@ -208,13 +213,17 @@ def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any]
     memo: dict[Any, Any] = {}
     parts: list[dict[str, Any]] = []
     loads = orjson.loads
-    start = len(_BOM) if data.startswith(_BOM) else 0
+    fh = io.BytesIO(source) if isinstance(source, bytes) else source
     line_number = 1  # of the first line of the chunk
-    while start < len(data):
-        stop = data.find(b"\n", start + CHUNK_BYTES)  # chunks end at a line end
-        if stop < 0:
-            stop = len(data)
-        physical = data[start:stop].split(b"\n")
+    while block := fh.read(CHUNK_BYTES):
+        if not block.endswith(b"\n"):
+            block += fh.readline()  # chunks end at a line end
+        if digest is not None:
+            digest.update(block)
+        if line_number == 1 and block.startswith(_BOM):
+            block = block[len(_BOM):]
+        physical = (block[:-1] if block.endswith(b"\n") else block).split(b"\n")
+        del block
         text_lines = physical[:-1] if physical[-1] == b"" else physical  # the file's last line end
         try:  # first as if no line were blank, the usual case
             objects = list(map(loads, text_lines)) if all(text_lines) else None
@@ -236,7 +245,7 @@ def _read_jsonl_in_chunks(data: bytes, checker: "_RowChecker") -> dict[str, Any]
                 return None
             del objects  # the dicts: only the columns are kept
             parts.append(_final_columns(raw, checker.track, lines, memo=memo, keys=checker.keys))
-        start, line_number = stop + 1, line_number + len(physical)
+        line_number += len(physical)
     if not parts:
         return None
     columns = {

@@ -5,6 +5,7 @@ the gold cache's coded columns.  Each is checked against the plain way."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -73,10 +74,14 @@ def test_the_column_tests_read_the_same_columns_as_the_row_by_row_check(corpus, 
     gold = load_gold(corpus["gold"])
     if as_columns:
         gold = GoldColumns.from_gold(gold)
-    fast = read_predictions(corpus[track], gold, track).columns
-    assert "doc" in fast
+    sha256 = hashlib.sha256(corpus[track].read_bytes()).hexdigest()
+    fast_read = read_predictions(corpus[track], gold, track)
+    fast = fast_read.columns
+    assert "doc" in fast and fast_read.sha256 == sha256
     monkeypatch.setattr(_RowChecker, "_valid_columns", lambda self, objects, **_: None)  # every row through check()
-    slow = read_predictions(corpus[track], gold, track).columns
+    slow_read = read_predictions(corpus[track], gold, track)
+    slow = slow_read.columns
+    assert slow_read.sha256 == sha256
     assert fast.keys() == slow.keys()
     for name in fast:
         a, b = fast[name], slow[name]

@@ -310,3 +310,14 @@ def test_a_title_at_the_end_of_a_line_keeps_its_name(attribute):
         'Smith. "And pray what is the result?"'
     )
     assert attribute(text)[1] == ("harriet", "explicit")
+
+
+def test_speech_verb_reads_the_published_cast_of_its_input(nlp):
+    from benchmark.models import CastMember
+
+    text = '"Hallo," said Pooh.\n\n"Hallo," said Piglet.'
+    quotes = [QuoteSpan("q1", 1, 7), QuoteSpan("q2", text.index("Hallo", 10), text.index("Hallo", 10) + 6)]
+    cast = (CastMember("pooh", "Winnie-the-Pooh", ("Winnie-the-Pooh", "Pooh"), "person"),
+            CastMember("piglet", "Piglet", ("Piglet",), "person"))
+    rows = baselines.get("speech-verb").predict(ModelInput("d", text, nlp(text), quotes, cast=cast), "attribution")
+    assert [row["speaker"] for row in rows] == ["Winnie-the-Pooh", "Piglet"]

@@ -10,7 +10,14 @@ the same texts:
 - **baselines, cold cache**: ``quotebench baselines --gold GOLD --only
   MODELS --cache DIR`` with an empty cache folder (parse, predict, score,
   record, leaderboard, chart);
-- **baselines, warm cache**: the same command again, the cache now full.
+- **baselines, warm cache**: the same command again, the cache now full;
+- **models alone, warm cache**: what the warm run cannot do without, in a
+  fresh interpreter: load the gold set and the pipeline, read the cached
+  parses and predict both tracks with the baselines
+  (:func:`benchmark.runner.run_models`, as the command does it), nothing
+  scored, recorded or drawn; the seconds of each part are printed, so the
+  warm run's time splits into the models' and the rest (scoring, records,
+  charts, site).
 
 Each is timed from start to exit (start-up and loading the pipeline
 included, for all three).  Memory: **peak tree** is the largest sum of the
@@ -62,6 +69,32 @@ tokens = 0
 for doc in nlp.pipe(paragraphs, n_process={n_process}):
     tokens += len(doc)
 print(json.dumps({{"paragraphs": len(paragraphs), "tokens": tokens}}))
+"""
+
+# What a warm run cannot do without: the models reading the cached parses
+# and predicting both tracks (as `quotebench baselines` does it, one process
+# per core), nothing scored, recorded or drawn.  Prints the seconds of each
+# part as JSON.
+MODELS_ALONE = r"""
+import json, sys, time
+started = time.perf_counter()
+sys.path.insert(0, {root!r})
+import baselines
+from benchmark.gold import load_gold
+from benchmark.models import load_pipeline
+from benchmark.parse_cache import ParseCache
+from benchmark.runner import run_models
+imported = time.perf_counter()
+gold = load_gold({gold!r})
+loaded = time.perf_counter()
+nlp = load_pipeline({pipeline!r})
+cache = ParseCache({cache!r}, nlp)
+ready = time.perf_counter()
+models = [baselines.get(name) for name in {only!r}.split(",")]
+rows = run_models(models, gold, ("attribution", "end-to-end"), nlp=nlp, cache=cache, progress=False)
+done = time.perf_counter()
+print(json.dumps({{"imports": imported - started, "gold": loaded - imported, "pipeline": ready - loaded, "predict": done - ready,
+                  "misses": cache.misses, "rows": sum(map(len, rows.values()))}}))
 """
 
 # Runs a command as its child and reports the largest resident set of any
@@ -215,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-chars", type=int, default=None,
                         help="use only the first documents of the gold file, up to this many characters (a sample, when the whole takes too long)")
     parser.add_argument("--keep", default=None, metavar="DIR", help="keep the results and cache here (default: a temporary folder)")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="with --keep DIR holding the cache of a previous run: only the warm run and the models alone, no ratios")
     args = parser.parse_args(argv)
+    if args.warm_only and not (args.keep and (Path(args.keep) / "cache").is_dir()):
+        parser.error("--warm-only needs --keep DIR with the cache of a previous run")
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="quotebench-corpus-run-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -243,30 +280,47 @@ def main(argv: list[str] | None = None) -> int:
         del lines
 
         results, cache = work / "results", work / "cache"
-        for folder in (results, cache):
+        for folder in (results, cache) if not args.warm_only else ():
             shutil.rmtree(folder, ignore_errors=True)
-        bare = measured([sys.executable, "-c", BARE.format(root=str(ROOT), pipeline=args.pipeline, gold=str(gold), n_process=2)], label="bare spaCy")
         command = [sys.executable, "-m", "benchmark", "baselines", "--gold", str(gold), "--only", args.only,
                    "--results", str(results), "--cache", str(cache)]
         if args.pipeline:
             command += ["--pipeline", args.pipeline]
-        cold = measured(command, label="baselines, cold cache")
+        runs = []
+        if not args.warm_only:
+            bare = measured([sys.executable, "-c", BARE.format(root=str(ROOT), pipeline=args.pipeline, gold=str(gold), n_process=2)], label="bare spaCy")
+            cold = measured(command, label="baselines, cold cache")
+            runs += [bare, cold]
         warm = measured(command, label="baselines, warm cache")
+        alone = measured([sys.executable, "-c", MODELS_ALONE.format(root=str(ROOT), gold=str(gold), pipeline=args.pipeline, cache=str(cache), only=args.only)],
+                         label="models alone, warm cache")
+        runs += [warm, alone]
         entries = list(cache.rglob("*.spacy"))
         cache_mib = sum(p.stat().st_size for p in entries) / 2**20
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    counts = json.loads(bare["stdout"].strip().splitlines()[-1])
-    print(f"corpus: {corpus}; {n_chars:,} characters, {counts['paragraphs']:,} paragraphs, {counts['tokens']:,} tokens")
+    parts = json.loads(alone["stdout"].strip().splitlines()[-1])
+    if args.warm_only:
+        print(f"corpus: {corpus}; {n_chars:,} characters")
+    else:
+        counts = json.loads(bare["stdout"].strip().splitlines()[-1])
+        print(f"corpus: {corpus}; {n_chars:,} characters, {counts['paragraphs']:,} paragraphs, {counts['tokens']:,} tokens")
     print(f"baselines: --only {args.only}; {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"cache: {len(entries)} entries, {cache_mib:,.0f} MiB")
     print()
     print("| run | wall s | / bare | peak tree MiB | peak process MiB |")
     print("|---|---:|---:|---:|---:|")
-    for run in (bare, cold, warm):
-        print(f"| {run['label']} | {run['wall']:,.1f} | {run['wall'] / bare['wall']:.2f} | {run['peak_tree_mib']:,.0f} | {run['peak_process_mib']:,.0f} |")
+    for run in runs:
+        ratio = "" if args.warm_only else f"{run['wall'] / bare['wall']:.2f}"
+        print(f"| {run['label']} | {run['wall']:,.1f} | {ratio} | {run['peak_tree_mib']:,.0f} | {run['peak_process_mib']:,.0f} |")
+    print()
+    print(f"models alone: imports {parts['imports']:.1f} s, gold set {parts['gold']:.1f} s, spaCy and the pipeline {parts['pipeline']:.1f} s, "
+          f"reading the cache and predicting {parts['predict']:.1f} s ({parts['rows']:,} rows, {parts['misses']} cache misses); "
+          f"the warm run's other {warm['wall'] - alone['wall']:.1f} s: scoring, records, charts, site")
+    if args.warm_only:
+        return 0
     print()
     peak_gib = max(cold["peak_tree_mib"], warm["peak_tree_mib"]) / 1024
     checks = [

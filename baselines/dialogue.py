@@ -303,7 +303,12 @@ class Cast:
     # -- mentions and genders -------------------------------------------------
 
     def _find_mentions(self, text: str) -> None:
-        aliases = sorted({a for c in self.characters.values() for a in c.aliases if a}, key=len, reverse=True)
+        """Every alias in ``text``, and every word of an alias that only one
+        character's aliases have ("Mike" of "Mike Campbell"), as a mention
+        of that character."""
+        aliases = {a for c in self.characters.values() for a in c.aliases if a}
+        aliases |= {w for w, keys in self._by_word.items() if len(keys) == 1 and len(w) > 2 and w.isalpha()}
+        aliases = sorted(aliases, key=len, reverse=True)
         if not aliases:
             return
         pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
@@ -312,7 +317,8 @@ class Cast:
             found = m.group(0)
             if found[:1].islower():
                 continue  # a common word that happens to be a name ("will", "faith")
-            keys = self._by_alias.get(" ".join(_words(found)), [])
+            words = " ".join(_words(found))
+            keys = self._by_alias.get(words) or list(self._by_word.get(words, ()))
             if len(keys) == 1:
                 self.mentions.append((m.start(), m.end(), keys[0]))
 

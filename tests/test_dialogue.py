@@ -321,3 +321,15 @@ def test_speech_verb_reads_the_published_cast_of_its_input(nlp):
             CastMember("piglet", "Piglet", ("Piglet",), "person"))
     rows = baselines.get("speech-verb").predict(ModelInput("d", text, nlp(text), quotes, cast=cast), "attribution")
     assert [row["speaker"] for row in rows] == ["Winnie-the-Pooh", "Piglet"]
+
+
+def test_a_word_only_one_character_has_names_them(attribute):
+    # the cast says "Mike Campbell"; the narration says "Mike", the last man
+    # it names before "he said"
+    entities = [*CAST, Entity("mike", "Mike Campbell", "person", ["Mike Campbell", "Mr. Campbell"])]
+    text = (
+        'Robert went into the next room and shut the door.\n\n'
+        'Mike lay on the bed. He opened his eyes.\n\n'
+        '"Hello," he said.'
+    )
+    assert attribute(text, entities=entities) == [("mike", "explicit")]

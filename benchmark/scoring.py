@@ -106,7 +106,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import repeat
-from typing import Any, Sequence, TypedDict
+from typing import Any, Callable, Sequence, TypedDict
 
 import numpy as np
 
@@ -318,19 +318,33 @@ class _GoldIndex:
         normalized = [gold.words[w] for w in gold.n_word[is_name].tolist()]
         return dict(zip(zip(gold.e_doc[rows].tolist(), gold.e_entity[rows].tolist()), normalized))
 
-    def name_codes(self, doc: np.ndarray, speakers: list[str | None], *, aliases: bool) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    def name_codes(
+        self, doc: np.ndarray, speakers: list[str | None], *, aliases: bool
+    ) -> tuple[np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
         """Per prediction (document, speaker): the one entity of its document
         whose normalised name (and, with ``aliases``, alias) equals the
         speaker's normalised name, else ``_NO_MATCH``, ``_AMBIGUOUS`` or
-        ``_ABSTAIN`` (speaker None); and the candidates of each ambiguous one."""
+        ``_ABSTAIN`` (speaker None); and ``among(k, entity)``, whether each
+        ``entity[i]`` is one of the candidates of ambiguous prediction ``k[i]``."""
         table = self._name_tables.get(aliases)
         if table is None:
             table = self._name_tables[aliases] = self._name_table(aliases)
         width, keys, entities = table
         codes = np.full(len(speakers), _ABSTAIN, dtype=np.int64)
         named = np.flatnonzero(_given(speakers))
+        first_candidate = np.zeros(len(speakers), dtype=np.int64)
+        n_candidates = np.zeros(len(speakers), dtype=np.int64)
+
+        def among(k: np.ndarray, entity: np.ndarray) -> np.ndarray:
+            # a prediction's candidates are the rows first_candidate[k] ... + n_candidates[k] of the table
+            low, count = first_candidate[k], n_candidates[k]
+            found = np.zeros(len(k), dtype=bool)
+            for j in range(int(count.max()) if len(k) else 0):
+                found |= (j < count) & (entities[np.minimum(low + j, len(entities) - 1)] == entity)
+            return found
+
         if len(named) == 0:
-            return codes, {}
+            return codes, among
         word = self._words(speakers)[named]
         # a name in no entity's vocabulary gets key d * width - 1, which no entity row has
         key = doc[named] * width + word
@@ -339,8 +353,8 @@ class _GoldIndex:
         found = high - low
         codes[named] = np.where(found == 1, entities[np.minimum(low, len(entities) - 1)] if len(entities) else 0,
                                 np.where(found == 0, _NO_MATCH, _AMBIGUOUS))
-        candidates = {int(named[i]): entities[low[i]:high[i]] for i in np.flatnonzero(found > 1).tolist()}
-        return codes, candidates
+        first_candidate[named], n_candidates[named] = low, found
+        return codes, among
 
     def _words(self, names: list[str | None]) -> np.ndarray:
         """Each name's index in the gold set's normalised names (-1: none
@@ -649,7 +663,7 @@ def _resolve(
         resolved[abstains] = _ABSTAIN
         return resolved, correct
 
-    by_name, candidates = index.name_codes(doc, speakers, aliases=speaker_match == "entity")
+    by_name, among = index.name_codes(doc, speakers, aliases=speaker_match == "entity")
 
     if speaker_match == "name":
         resolved = np.where(by_name >= 0, by_name, np.where(by_name == _ABSTAIN, _ABSTAIN, unresolved))
@@ -665,8 +679,8 @@ def _resolve(
     # entity: the name decides when it names one entity, the span otherwise
     resolved = np.where(by_name >= 0, by_name, np.where(span_entity >= 0, span_entity, unresolved))
     resolved[by_name == _ABSTAIN] = _ABSTAIN
-    for k, among in candidates.items():
-        resolved[k] = span_entity[k] if span_entity[k] in among else unresolved
+    ambiguous = np.flatnonzero(by_name == _AMBIGUOUS)
+    resolved[ambiguous] = np.where(among(ambiguous, span_entity[ambiguous]), span_entity[ambiguous], unresolved)
     correct = (gold_speaker >= 0) & (resolved == gold_speaker)
     return resolved, correct
 

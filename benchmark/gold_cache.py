@@ -46,7 +46,7 @@ from benchmark.errors import InputError
 from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, SourceFinder, load_gold
 from benchmark.names import normalize_name
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_FOLDER_NAME = ".quotebench-cache"
 """The cache folder's name, next to the gold file (see :func:`default_cache_folder`)."""
 
@@ -302,19 +302,42 @@ def load_gold_columns(path: str | os.PathLike, *, cache: GoldCache | None = None
     return cache.load(path)
 
 
-def _sources(path: str, document_sources: list[str]) -> list[list[Any]]:
-    """[source, the file it names or None, size, mtime_ns] per distinct source,
-    resolved as validation resolves them."""
+def _sources(path: str, document_sources: list[str]) -> tuple[list[list[Any]], dict[str, list[str]]]:
+    """The distinct sources as validation resolves them: [source, the file
+    it names, size, mtime_ns] of each one found, and the ones not found by
+    their folder (``os.path.dirname``): a folder that is in no base holds
+    none of its files, so that reading the entry checks one folder where a
+    large set has thousands of documents whose sources are not files."""
     sources = SourceFinder(Path(path).parent)
-    out = []
+    found_sources, missing = [], {}
     for source in dict.fromkeys(document_sources):
         found = sources.find(source)
         if found is None:
-            out.append([source, None, 0, 0])
+            missing.setdefault(os.path.dirname(source), []).append(source)
         else:
             stat = found.stat()
-            out.append([source, str(found), stat.st_size, stat.st_mtime_ns])
-    return out
+            found_sources.append([source, str(found), stat.st_size, stat.st_mtime_ns])
+    return found_sources, missing
+
+
+def _sources_unchanged(path: str, found_sources: list[list[Any]], missing: dict[str, list[str]]) -> bool:
+    """Whether every source is still resolved as :func:`_sources` recorded."""
+    sources = SourceFinder(Path(path).parent)
+    for source, found, size, mtime_ns in found_sources:
+        now = sources.find(source)
+        if now is None or str(now) != found:
+            return False
+        try:
+            stat = now.stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
+    for folder, members in missing.items():
+        if any((base / folder).is_dir() for base in sources.bases):
+            if any(sources.find(source) is not None for source in members):
+                return False
+    return True
 
 
 def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_sources: list[str]) -> None:
@@ -322,13 +345,14 @@ def _write_entry(entry: Path, columns: GoldColumns, said: list[str], document_so
     from benchmark.files import atomic_open
 
     try:
-        sources = _sources(columns.path, document_sources)
+        found_sources, missing_sources = _sources(columns.path, document_sources)
         strings = {name: getattr(columns, name) for name in _STRINGS}
         codes = {}
         for name in _CODED:
             strings[name], codes[f"{name}_code"] = _coded(strings[name])
         strings["q_attributes"] = _sparse(strings["q_attributes"])
-        meta = {"format": CACHE_FORMAT, "version": __version__, "sha256": columns.sha256, "warnings": said, "sources": sources}
+        meta = {"format": CACHE_FORMAT, "version": __version__, "sha256": columns.sha256, "warnings": said,
+                "sources": found_sources, "missing_sources": missing_sources}
         with atomic_open(entry, "wb", encoding=None, newline=None) as fh:  # written as it is built, not held whole
             np.savez(fh, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
                      strings=np.frombuffer(orjson.dumps(strings), dtype=np.uint8),
@@ -374,18 +398,11 @@ def _read_entry(entry: Path, path: str, sha256: str) -> GoldColumns | None:
     for first, others in _ROW_COUNTS.items():
         if any(len(getattr(columns, name)) != len(getattr(columns, first)) for name in others):
             return None
-    sources = SourceFinder(Path(path).parent)
-    for source, found, size, mtime_ns in meta["sources"]:
-        now = sources.find(source)
-        if (None if now is None else str(now)) != found:
+    try:
+        if not _sources_unchanged(path, meta["sources"], meta["missing_sources"]):
             return None
-        if now is not None:
-            try:
-                stat = now.stat()
-            except OSError:
-                return None
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-                return None
+    except (KeyError, TypeError, ValueError):  # a damaged record of the sources
+        return None
     for message in meta["warnings"]:
         warnings.warn(message, MissingSourceWarning, stacklevel=3)
     return columns

@@ -129,3 +129,23 @@ def test_score_prints_the_same_table_whether_or_not_it_writes_the_result(corpus,
     assert capsys.readouterr().out == printed
     written = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert len(written["quotes"]) == written["n_gold"] and "95% CI" in printed
+
+
+@pytest.mark.parametrize("where", ["in a new folder", "in a folder that was there"])
+def test_a_source_file_that_appears_after_the_entry_was_written_is_checked(tmp_path, where):
+    from benchmark.errors import InputErrors
+    from test_scoring_support import save_gold, volkov_document
+
+    document, _ = volkov_document()
+    document.source = "seeds/volkov.txt"
+    if where == "in a folder that was there":
+        (tmp_path / "seeds").mkdir()
+    gold_path, _ = save_gold([document], tmp_path)
+    cache = GoldCache(tmp_path / "cache")
+    cache.load(gold_path)  # not found: the text is not checked
+    cache.save()
+    GoldCache(tmp_path / "cache").load(gold_path)  # from the entry
+    (tmp_path / "seeds").mkdir(exist_ok=True)
+    (tmp_path / "seeds" / "volkov.txt").write_text(document.text.replace("Kremlin", "Kremlim"), encoding="utf-8")
+    with pytest.raises(InputErrors, match="differs from source file"):
+        GoldCache(tmp_path / "cache").load(gold_path)

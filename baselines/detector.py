@@ -3,12 +3,18 @@ linear-chain CRF (``sklearn-crfsuite``), trained from a gold set's quote
 spans, CPU only.
 
 Each paragraph is a sequence; each token gets an ``O``, ``B`` (first token
-of a quote) or ``I`` tag.  A token is described by :func:`token_features`:
-its word, part of speech and dependency, whether it stands between
-quotation marks, whether it is a reporting cue or hangs from one, and the
-tag the rule-based finder (:func:`baselines.quote_finding.find_quotes`)
+of a quote) or ``I`` tag.  A token is described by :func:`token_features`
+(from the facts of :class:`DocumentFacts`, worked out once per Doc): its
+word, lemma, part of speech and dependency, whether it stands between
+quotation marks, whether it is a reporting cue or hangs from one (how far,
+by which relations, which cue), the verb that governs it, the nearest cue
+of its sentence, its place in sentence and paragraph, and the tag and quote
+type the rule-based finder (:func:`baselines.quote_finding.find_quotes`)
 gives it, so that the CRF learns where a corpus's conventions move the
-rules' boundaries (PolNeAR's event-style spans, for instance).
+rules' boundaries (PolNeAR's event-style spans, for instance).  The tagged
+spans are post-processed (:func:`post_process`), and
+:meth:`QuoteDetector.find_quotes` gives each the cue it attaches to
+(:func:`with_cues`), so that baselines attribute them as the rules' quotes.
 
 :func:`train_detector` decides on the training documents only whether the
 CRF is worth using: it is trained on the first part of the documents and

@@ -96,6 +96,10 @@ NARRATOR = "narrator:I"
 # Words of a name that identify no one on their own.
 _NAME_STOPWORDS = TITLES | frozenset(("the", "a", "an", "of", "old", "young", "little", "de", "van", "von"))
 _PRONOUN_AFTER_MENTION = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+# A capitalised word inside a sentence (after a lower-case word or a comma).
+_CAPITALISED_INSIDE = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+)")
+# At most this many words in an alias whose words are names of their own.
+_NAME_WORDS = 3
 # How far after a mention its pronoun is looked for (characters).
 _GENDER_WINDOW = 120
 # A blank line (white space around one or more empty lines).
@@ -303,11 +307,16 @@ class Cast:
     # -- mentions and genders -------------------------------------------------
 
     def _find_mentions(self, text: str) -> None:
-        """Every alias in ``text``, and every word of an alias that only one
+        """Every alias in ``text``, and every word of a name that only one
         character's aliases have ("Mike" of "Mike Campbell"), as a mention
-        of that character."""
+        of that character.  A word counts as a name when its alias is a name
+        (at most three words, not "The Woman At Whose House She Was Dining")
+        and the text capitalises it inside a sentence."""
         aliases = {a for c in self.characters.values() for a in c.aliases if a}
-        aliases |= {w for w, keys in self._by_word.items() if len(keys) == 1 and len(w) > 2 and w.isalpha()}
+        names_in_text = {w.lower() for w in _CAPITALISED_INSIDE.findall(text)}
+        short = {w for a in aliases if len(a.split()) <= _NAME_WORDS for w in a.split()}
+        aliases |= {w for w, keys in self._by_word.items()
+                    if len(keys) == 1 and len(w) > 2 and w.isalpha() and w in short and w in names_in_text}
         aliases = sorted(aliases, key=len, reverse=True)
         if not aliases:
             return

@@ -325,11 +325,20 @@ def test_speech_verb_reads_the_published_cast_of_its_input(nlp):
 
 def test_a_word_only_one_character_has_names_them(attribute):
     # the cast says "Mike Campbell"; the narration says "Mike", the last man
-    # it names before "he said"
+    # it names before "he said" (a name: capitalised inside a sentence)
     entities = [*CAST, Entity("mike", "Mike Campbell", "person", ["Mike Campbell", "Mr. Campbell"])]
     text = (
-        'Robert went into the next room and shut the door.\n\n'
+        'Robert went to see Mike in the next room.\n\n'
         'Mike lay on the bed. He opened his eyes.\n\n'
         '"Hello," he said.'
     )
     assert attribute(text, entities=entities) == [("mike", "explicit")]
+
+
+def test_words_of_a_description_are_not_names(nlp):
+    # "She" starts many sentences; it is a word of a described character's
+    # name, not a mention of her
+    text = 'She came in. She sat down and looked at Robert.'
+    entities = [*CAST, Entity("woman", "The Woman At Whose House She Was Dining", "person", ["The Woman At Whose House She Was Dining"])]
+    cast = Cast.from_entities(entities, text)
+    assert [key for _, _, key in cast.mentions] == ["robert"]

@@ -20,7 +20,9 @@ the same texts:
   charts, site).
 
 Each is timed from start to exit (start-up and loading the pipeline
-included, for all three).  Memory: **peak tree** is the largest sum of the
+included, for all three), in wall seconds (the goals) and in CPU seconds of
+the command and all its processes (user and system: what other jobs on a
+shared machine barely change).  Memory: **peak tree** is the largest sum of the
 resident set sizes of the command's process and all its descendants (the
 parsing processes), sampled every 0.1 s from ``/proc``: an upper bound, as
 forked processes share pages; **peak process** is the largest resident set
@@ -98,11 +100,14 @@ print(json.dumps({{"imports": imported - started, "gold": loaded - imported, "pi
 """
 
 # Runs a command as its child and reports the largest resident set of any
-# of its descendants (ru_maxrss of the children, in KiB on Linux).
+# of its descendants (ru_maxrss of the children, in KiB on Linux) and the
+# CPU seconds of them all (user and system): unlike wall time, barely
+# changed by other jobs on the machine.
 LAUNCHER = r"""
 import resource, subprocess, sys
 status = subprocess.call(sys.argv[1:])
-print("maxrss_kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("maxrss_kib", usage.ru_maxrss, "cpu_s", usage.ru_utime + usage.ru_stime, file=sys.stderr)
 sys.exit(status)
 """
 
@@ -169,12 +174,13 @@ def measured(command: list[str], *, label: str) -> dict:
     if proc.returncode != 0:
         sys.stderr.write(err[-4000:])
         raise SystemExit(f"{label} failed with exit status {proc.returncode}")
-    maxrss = re.findall(r"maxrss_kib (\d+)", err)
+    usage = re.findall(r"maxrss_kib (\d+) cpu_s ([0-9.]+)", err)
     result = {"label": label, "wall": wall, "peak_tree_mib": peak[0] / 1024,
-              "peak_process_mib": int(maxrss[-1]) / 1024 if maxrss else float("nan"), "stdout": out}
+              "peak_process_mib": int(usage[-1][0]) / 1024 if usage else float("nan"),
+              "cpu": float(usage[-1][1]) if usage else float("nan"), "stdout": out}
     # each step as soon as it is done: a run cut short still tells something
-    print(f"  {label}: {wall:,.1f} s, peak tree {result['peak_tree_mib']:,.0f} MiB, peak process {result['peak_process_mib']:,.0f} MiB",
-          file=sys.stderr, flush=True)
+    print(f"  {label}: {wall:,.1f} s, {result['cpu']:,.1f} CPU s, peak tree {result['peak_tree_mib']:,.0f} MiB, "
+          f"peak process {result['peak_process_mib']:,.0f} MiB", file=sys.stderr, flush=True)
     return result
 
 
@@ -310,11 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baselines: --only {args.only}; {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"cache: {len(entries)} entries, {cache_mib:,.0f} MiB")
     print()
-    print("| run | wall s | / bare | peak tree MiB | peak process MiB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| run | wall s | / bare | CPU s | / bare | peak tree MiB | peak process MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for run in runs:
-        ratio = "" if args.warm_only else f"{run['wall'] / bare['wall']:.2f}"
-        print(f"| {run['label']} | {run['wall']:,.1f} | {ratio} | {run['peak_tree_mib']:,.0f} | {run['peak_process_mib']:,.0f} |")
+        ratios = ("", "") if args.warm_only else (f"{run['wall'] / bare['wall']:.2f}", f"{run['cpu'] / bare['cpu']:.2f}")
+        print(f"| {run['label']} | {run['wall']:,.1f} | {ratios[0]} | {run['cpu']:,.1f} | {ratios[1]} | {run['peak_tree_mib']:,.0f} | "
+              f"{run['peak_process_mib']:,.0f} |")
     print()
     print(f"models alone: imports {parts['imports']:.1f} s, gold set {parts['gold']:.1f} s, spaCy and the pipeline {parts['pipeline']:.1f} s, "
           f"reading the cache and predicting {parts['predict']:.1f} s ({parts['rows']:,} rows, {parts['misses']} cache misses); "

@@ -64,7 +64,7 @@ _CUE_STEPS = 6
 MIN_OVERLAP = 0.5
 # Bumped whenever the features or the post-processing change: a model saved
 # by another version is trained again.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 @dataclass(slots=True)
@@ -142,6 +142,7 @@ def token_features(facts: DocumentFacts, i: int) -> list[str]:
         "ruletype=" + facts.rule[i] + facts.rule_type[i],
         "rulecue=" + str(facts.rule_cue[i]),
         "quoted=" + str(facts.quoted[i]),
+        "rulequoted=" + facts.rule[i] + str(facts.quoted[i]),
         "mark=" + str(t.is_quote),
         "cue=" + str(facts.cue[i]),
         "headcue=" + str(facts.cue[t.head.i]),
@@ -162,8 +163,9 @@ def token_features(facts: DocumentFacts, i: int) -> list[str]:
     while steps < _CUE_STEPS and node.head.i != node.i:
         path.append(node.dep_)
         if facts.cue[node.head.i]:
+            lemma = node.head.lemma_.lower()
             features += [f"upcue={steps}", "upcuedep=" + node.dep_, "upcuepath=" + "/".join(path[:2]),
-                         "upcuelemma=" + node.head.lemma_.lower(), "upcueside=" + str(node.head.i < i)]
+                         "upcuelemma=" + lemma, "upcueside=" + str(node.head.i < i), f"upcue={lemma}|{node.dep_}"]
             break
         node, steps = node.head, steps + 1
     # the verb that governs the token ("ripped Comey", "praised Kerry")
@@ -172,7 +174,8 @@ def token_features(facts: DocumentFacts, i: int) -> list[str]:
         if node.head.i == node.i:
             break
         if node.head.pos_ in ("VERB", "AUX"):
-            features += ["govlemma=" + node.head.lemma_.lower(), "govdep=" + node.dep_]
+            lemma = node.head.lemma_.lower()
+            features += ["govlemma=" + lemma, "govdep=" + node.dep_, f"gov={lemma}|{node.dep_}"]
             break
         node = node.head
     # the nearest cue of the sentence on either side

@@ -28,6 +28,7 @@ SINGULAR_PERSON_PRONOUNS = frozenset("he him his she her hers i me".split())
 PLURAL_PRONOUNS = frozenset("they them we us".split())
 GROUP_LABELS = frozenset(("ORG", "NORP", "GPE"))
 CACHE_KEY = "quotebench.mentions"
+SOURCE_DEPS = frozenset(("nsubj", "nsubjpass", "poss"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +147,18 @@ class DocumentMentions:
     def candidates(self) -> list[Mention]:
         """Every noun phrase that could be a source, in text order: names,
         pronouns (also relative who), and descriptions ("officials", "a new
-        poll"), one per head token."""
+        poll"), one per head token; a possessor ("his" of "his promise") is
+        one of its own."""
         if self._candidates is None:
             seen: set[int] = set()
             found: list[Mention] = []
-            for chunk in self.doc.noun_chunks:
-                head = chunk.root
-                if head.i in seen or head.pos_ == "NUM":
+            # noun chunks, and the subjects and possessors that are not the
+            # root of one ("43 said", "many feel", "his promise", "Sanders’
+            # inner circle"): sources are often written so
+            heads = [chunk.root for chunk in self.doc.noun_chunks if chunk.root.pos_ != "NUM"]
+            heads += [t for t in self.doc if t.dep_ in SOURCE_DEPS and not (t.is_punct or t.is_space)]
+            for head in heads:
+                if head.i in seen:
                     continue
                 seen.add(head.i)
                 start, end = mention_span(head)

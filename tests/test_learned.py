@@ -1,0 +1,138 @@
+"""``learned``: its candidates, the path features that tie a candidate to the
+quote's anchor, the learner it chooses and its abstention."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import baselines
+from baselines import learned
+from baselines.learned import FEATURES, PATH_FEATURES, QuoteCandidates, candidates_of
+from baselines.mentions import Speaker, document_mentions
+from benchmark.gold import document_from_json
+from benchmark.models import ModelInput, QuoteSpan
+
+
+def _input(nlp, text: str, quote: str) -> tuple[ModelInput, list]:
+    start = text.index(quote)
+    spans = [QuoteSpan("q1", start, start + len(quote))]
+    item = ModelInput("d", text, nlp(text), spans)
+    return item, learned._targets_of_spans(spans)
+
+
+def _row(item, targets, mention: str) -> dict[str, float]:
+    (found,) = candidates_of(item, targets)
+    start = item.text.index(mention)
+    for speaker, vector in zip(found.speakers, found.vectors):
+        if speaker.start == start and speaker.end == start + len(mention):
+            return dict(zip(FEATURES, vector.tolist()))
+    raise AssertionError(f"{mention!r} is not a candidate: {[item.text[s.start:s.end] for s in found.speakers]}")
+
+
+def test_possessors_and_numeric_subjects_are_candidates(nlp):
+    doc = nlp("Trump has gained traction with his promise to build a wall. Of the voters, 43 said they liked him.")
+    texts = {m.text for m in document_mentions(doc).candidates()}
+    assert "his" in texts  # the possessor of "his promise", not only the chunk
+    assert "43" in texts  # a subject that is a number
+
+
+def test_possessor_of_the_cue_noun(nlp):
+    text = "Donald Trump has gained traction with his promise to build a wall."
+    item, targets = _input(nlp, text, "to build a wall")
+    row = _row(item, targets, "his")
+    assert row["candidate is a possessor"] == 1.0
+    assert row["the quote has an anchor (cue or governing token)"] == 1.0
+    assert _row(item, targets, "Donald Trump")["candidate is a possessor"] == 0.0
+
+
+def test_subject_shared_with_the_anchor(nlp):
+    # "trashing" has no subject of its own: Biden, the subject of "hit", is
+    # the source of the quote it governs
+    text = "Vice President Joe Biden on Monday hit the campaign trail, trashing Donald Trump as unqualified for the job."
+    item, targets = _input(nlp, text, "Donald Trump as unqualified for the job")
+    biden = _row(item, targets, "Joe Biden")
+    name = "candidate is the subject of a predicate the anchor depends on (conj, xcomp, advcl, ...)"
+    assert biden[name] == 1.0
+    assert biden["steps up from the candidate to the common ancestor with the anchor"] == 1.0
+    assert _row(item, targets, "Monday")[name] == 0.0
+
+
+def test_direct_subject_of_the_cue(nlp):
+    text = "The senator said the bill would pass."
+    item, targets = _input(nlp, text, "the bill would pass")
+    senator = _row(item, targets, "The senator")
+    assert senator["candidate is the subject of the anchor"] == 1.0
+    assert senator["the anchor is a cue of the reporting lexicon"] == 1.0
+    assert senator["the anchor stands before the quote"] == 1.0
+    assert senator["quote in quotation marks"] == 0.0
+
+
+def test_feature_vectors_have_one_value_per_feature(nlp):
+    text = "“We will win,” she said. Officials doubted it."
+    item, targets = _input(nlp, text, "We will win,")
+    (found,) = candidates_of(item, targets)
+    assert found.vectors.shape == (len(found.speakers), len(FEATURES))
+    assert len(PATH_FEATURES) == 29
+
+
+class _Fixed:
+    """A classifier whose scores are given."""
+
+    def __init__(self, scores):
+        self.scores = np.asarray(scores, dtype=float)
+
+    def predict_proba(self, X):
+        s = self.scores[: len(X)]
+        return np.column_stack([1 - s, s])
+
+
+def _predict_with(scores, abstain_below):
+    model = baselines.get("learned", abstain_below=abstain_below)
+    model.classifier = _Fixed(scores)
+    vectors = np.zeros((len(scores), len(FEATURES)), dtype=np.float32)
+    speakers = [Speaker(f"S{k}", k, k + 1) for k in range(len(scores))]
+    found = QuoteCandidates(10, 20, speakers, [None] * len(scores), vectors)
+    item = ModelInput("d", "x" * 30, None, [QuoteSpan("q1", 10, 20)], features={"gold": [found], "targets": None})
+    (row,) = model.predict(item, "attribution")
+    return row["speaker"]
+
+
+def test_abstains_below_the_threshold():
+    assert _predict_with([0.2, 0.6, 0.1], abstain_below=0.45) == "S1"
+    assert _predict_with([0.2, 0.4, 0.1], abstain_below=0.45) is None
+    assert _predict_with([0.2, 0.4, 0.1], abstain_below=0.0) == "S1"
+
+
+def _training_set(n_quotes: int):
+    """Documents of one quote each whose speaker is always the candidate the
+    rules chose (Bob), featurized as the runner keeps them."""
+    rule = FEATURES.index("chosen by the speech-verb rules")
+    rng = np.random.default_rng(0)
+    items, documents = [], []
+    for k in range(n_quotes):
+        vectors = rng.random((3, len(FEATURES))).astype(np.float32)
+        vectors[:, rule] = [0.0, 1.0, 0.0]
+        speakers = [Speaker(name, 5 * j, 5 * j + 4) for j, name in enumerate(("Ann", "Bob", "Cy"))]
+        found = QuoteCandidates(20, 30, speakers, [None] * 3, vectors)
+        items.append(ModelInput(f"d{k}", "x" * 40, None, [QuoteSpan("q1", 20, 30)], features={"gold": [found], "targets": None}))
+        documents.append(
+            document_from_json(
+                {
+                    "doc_id": f"d{k}", "source": "", "text": "x" * 40,
+                    "entities": [{"id": "bob", "name": "Bob", "kind": "person", "aliases": [], "mentions": [{"start": 5, "end": 9}]}],
+                    "quotes": [{"id": "q1", "start": 20, "end": 30, "type": "indirect", "speaker": "bob",
+                                "speaker_mention": {"start": 5, "end": 9}, "cue": None}],
+                }
+            )
+        )
+    return items, documents
+
+
+@pytest.mark.parametrize("n_quotes, kind", [(50, "LogisticRegression"), (learned.BOOSTING_FROM_QUOTES, "HistGradientBoostingClassifier")])
+def test_learner_by_training_size(n_quotes, kind):
+    items, documents = _training_set(n_quotes)
+    model = baselines.get("learned", iterations=20).fit(items, documents)
+    assert type(model.classifier).__name__ == kind
+    (row,) = model.predict(items[0], "attribution")
+    assert row["speaker"] == "Bob"

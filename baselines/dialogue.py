@@ -64,7 +64,9 @@ DIALOGUE_VERBS = frozenset(
         + """ cry exclaim return rejoin retort whisper murmur mutter interrupt resume begin continue
         shout scream call sob sigh laugh smile groan gasp stammer answer inquire enquire pursue observe
         repeat reply say ask add remark cry roar growl snap sneer bellow yell hiss breathe venture
-        persist plead beg suggest explain declare insist object assent acquiesce exclaim conclude"""
+        persist plead beg suggest explain declare insist object assent acquiesce exclaim conclude
+        apologise apologize chatter moan supply correct contradict opine interpose grumble wail chuckle
+        drawl whimper falter jeer scoff taunt coax soothe"""
     ).split()
 )
 _IRREGULAR_DIALOGUE_FORMS = {"said": "say", "says": "say", "began": "begin", "begun": "begin", "cried": "cry",
@@ -108,6 +110,8 @@ QUOTE_MARKS = "\"“”‘’'«»„"
 _CLOSING = frozenset("\"”’'»")
 # A closing quotation mark right after a quotation (punctuation may come first).
 _CLOSED_AFTER = re.compile(r"[\s,.;:!?…_-]*[\"”’'»]")
+# Narration inside one quotation span: a closing mark, words, an opening mark.
+_NARRATION_INSIDE = re.compile(r"[,.!?;:—-]?[\"”]([^\"“”\n]{1,80}?)[\"“]")
 # What precedes the name in a vocative match.
 _VOCATIVE_LEAD = re.compile(r"^(?:[,;]\s+|(?:dear|dearest|oh|o)\s+)", re.IGNORECASE)
 # At most this many word tokens between a quotation and the speech verb
@@ -407,10 +411,21 @@ class Attribution:
     addressees: frozenset[str]
 
 
+# Verbs that introduce speech with a particle: "put in", "broke in", "went on".
+_PHRASAL_DIALOGUE_VERBS = {"put": "in", "break": "in", "chime": "in", "cut": "in", "go": "on"}
+
+
+_PARTICLES = frozenset(_PHRASAL_DIALOGUE_VERBS.values())
+
+
 def _is_speech_verb(token: "Token") -> bool:
     if not (token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB")):
         return False
     lemma = _IRREGULAR_DIALOGUE_FORMS.get(token.lower_, token.lemma_.lower())
+    if lemma in _PHRASAL_DIALOGUE_VERBS:
+        # the parser makes the particle a preposition as often ("put in Robert")
+        return any(c.dep_ in ("prt", "prep") and c.lower_ == _PHRASAL_DIALOGUE_VERBS[lemma] and c.i == token.i + 1
+                   for c in token.children)
     return lemma in DIALOGUE_VERBS
 
 
@@ -505,6 +520,10 @@ class Conversation:
         if fragments:
             for (_, a), (b, _) in zip(fragments, fragments[1:]):
                 stretches.append(("between", a, b))
+        else:
+            # one span over '“…,” said Dolly. “…': the narration inside it
+            for m in _NARRATION_INSIDE.finditer(self.text, start, end):
+                stretches.append(("between", m.start(1), m.end(1)))
         next_start = self.quotes[k + 1][0] if k + 1 < len(self.quotes) else len(self.text)
         stretches.append(("after", end, min(p_end, next_start)))
         previous_end = self.quotes[k - 1][1] if k > 0 else 0
@@ -550,10 +569,11 @@ class Conversation:
             return a <= t.idx < b
 
         source = cue_source(verb)
-        if source is not None and within(source) and source.pos_ in ("PRON", "PROPN", "NOUN"):
+        if (source is not None and within(source) and source.pos_ in ("PRON", "PROPN", "NOUN")
+                and source.lower_ not in ("who", "which", "that")):
             return source
         nxt = verb.i + 1
-        while nxt < len(doc) and doc[nxt].is_space:
+        while nxt < len(doc) and (doc[nxt].is_space or doc[nxt].lower_ in _PARTICLES and doc[nxt].head == verb):
             nxt += 1
         if nxt < len(doc) and within(doc[nxt]):
             t = doc[nxt]

@@ -342,3 +342,23 @@ def test_words_of_a_description_are_not_names(nlp):
     entities = [*CAST, Entity("woman", "The Woman At Whose House She Was Dining", "person", ["The Woman At Whose House She Was Dining"])]
     cast = Cast.from_entities(entities, text)
     assert [key for _, _, key in cast.mentions] == ["robert"]
+
+
+def test_fiction_verbs_with_a_particle_and_a_relative_clause(attribute):
+    # "put in" is a speech verb with its particle; "cried Harriet, who ..."
+    # is Harriet, not the relative pronoun
+    text = (
+        '"Good morning," said Emma.\n\n'
+        '"Or good evening," put in Robert.\n\n'
+        '"What for?" cried Harriet, who had not been told.'
+    )
+    assert attribute(text) == [("emma", "explicit"), ("robert", "explicit"), ("harriet", "explicit")]
+
+
+def test_narration_inside_a_quotation_span_without_fragments(attribute):
+    # the gold span runs over '…," apologised Harriet. "…': the speech verb
+    # inside it is its cue
+    text = '"Good morning," said Emma.\n\n"I am sorry," apologised Harriet. "I did not see you."'
+    inner = text.index("I am sorry")
+    quotes = [(1, 14, None), (inner, len(text) - 1, None)]
+    assert attribute(text, quotes=quotes) == [("emma", "explicit"), ("harriet", "explicit")]

@@ -539,9 +539,14 @@ class Conversation:
             return None
         for where, a, b in self._narration_around(k):
             words = _word_tokens(doc, a, b)
+            named_only = False
             if where == "before":
                 tail = self.text[a:b].rstrip(" \n" + QUOTE_MARKS)
-                if not tail.endswith((":", ",")):
+                # "He said:" or "Dolly interrupted him." right before it (a
+                # sentence of its own only with a name: "She sighed." is
+                # narration, not an attribution)
+                named_only = not tail.endswith((":", ","))
+                if named_only and not tail.endswith((".", "—", "-")):
                     continue
                 words = words[-_WORDS_TO_VERB_BEFORE:]
             else:
@@ -555,7 +560,7 @@ class Conversation:
                 if not _is_speech_verb(verb):
                     continue
                 source = self._subject(verb, a, b)
-                if source is not None:
+                if source is not None and (source.pos_ == "PROPN" or not named_only):
                     return source
         return None
 

@@ -362,3 +362,17 @@ def test_narration_inside_a_quotation_span_without_fragments(attribute):
     inner = text.index("I am sorry")
     quotes = [(1, 14, None), (inner, len(text) - 1, None)]
     assert attribute(text, quotes=quotes) == [("emma", "explicit"), ("harriet", "explicit")]
+
+
+def test_a_named_speaker_in_the_sentence_right_before(attribute):
+    # "Harriet interrupted him." ends its sentence right before the
+    # quotation: with a name it is the attribution; "She sighed." is not
+    text = (
+        '"I was saying," said Robert.\n\n'
+        'Harriet interrupted him. "But the mill is closed."\n\n'
+        '"It is," said Robert.\n\n'
+        'She sighed. "Then we must walk."'
+    )
+    got = attribute(text)
+    assert got[1] == ("harriet", "explicit")
+    assert got[3][1] != "explicit"

@@ -543,10 +543,11 @@ class Conversation:
             if where == "before":
                 tail = self.text[a:b].rstrip(" \n" + QUOTE_MARKS)
                 # "He said:" or "Dolly interrupted him." right before it (a
-                # sentence of its own only with a name: "She sighed." is
-                # narration, not an attribution)
+                # sentence of its own only with a name, opening the
+                # paragraph: "She sighed." is narration, not an attribution)
                 named_only = not tail.endswith((":", ","))
-                if named_only and not tail.endswith((".", "—", "-")):
+                opens_paragraph = a == self.paragraph_span(self.quote_paragraph[k])[0]
+                if named_only and not (tail.endswith((".", "—", "-")) and opens_paragraph):
                     continue
                 words = words[-_WORDS_TO_VERB_BEFORE:]
             else:

@@ -380,7 +380,11 @@ class Cast:
             keys &= set(exact) or keys
         gender = _title_gender(words)
         if gender is not None and len(keys) > 1:
-            keys = {k for k in keys if self.characters[k].gender in (gender, None)} or keys
+            # "Mrs. Archer": whose aliases have that title, else of its gender
+            titles = {w for w in words if w in TITLES}
+            keys = ({k for k in keys if any(titles & set(a.split()) for a in self.characters[k].aliases)}
+                    or {k for k in keys if self.characters[k].gender == gender}
+                    or {k for k in keys if self.characters[k].gender in (gender, None)} or keys)
         if not keys:
             return None
         if len(keys) == 1:
@@ -731,6 +735,13 @@ class Conversation:
         """:func:`baselines.cues.mention_span`, with the name that follows a
         title over a line break ("said Miss\nBingley" parses "Miss" alone)."""
         start, end = mention_span(token)
+        # the title before the name, which mention_span leaves out: "Mrs.
+        # Archer" is not "Archer", who may be her son
+        first = self.doc.char_span(start, end, alignment_mode="expand")
+        if first is not None and len(first) and first.start > 0:
+            before = self.doc[first.start - 1]
+            if before.lower_.rstrip(".") in TITLES and before.text[:1].isupper():
+                start = before.idx
         words = _words(self.text[start:end])
         if words and words[-1] in TITLES:
             doc, i = self.doc, token.i + 1

@@ -376,3 +376,12 @@ def test_a_named_speaker_in_the_sentence_right_before(attribute):
     got = attribute(text)
     assert got[1] == ("harriet", "explicit")
     assert got[3][1] != "explicit"
+
+
+def test_the_title_before_a_name_tells_mother_from_son(nlp):
+    # "Archer" alone is the son's alias; "said Mrs. Archer" is his mother
+    text = '"Good morning," said Newland.\n\n"You are late," said Mrs. Archer.'
+    entities = [Entity("newland", "Newland Archer", "person", ["Newland Archer", "Newland", "Archer"]),
+                Entity("mother", "Mrs. Adeline Archer", "person", ["Mrs. Adeline Archer"])]
+    cast = Cast.from_entities(entities, text)
+    assert [a.key for a in Conversation(nlp(text), cast, quotations(text)).attribute()] == ["newland", "mother"]

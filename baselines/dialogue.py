@@ -9,9 +9,12 @@ each named in :data:`RULES` and reported with the speaker it gives:
   (between its fragments, after it in its paragraph, or before it ending
   with a colon or comma), its subject also when inverted ("said he", "cried
   Emma", "he had said", "Mr. Bennet replied"), resolved to a character
-  (:class:`Cast`): a name through the characters' aliases, a pronoun to the
-  character of its gender who is most likely speaking (mentioned earlier in
-  the paragraph, the one whose turn it is, a recent speaker);
+  (:class:`Cast`): a name through the characters' aliases (with its title:
+  "Mrs. Archer" is not her son "Archer"), a pronoun to the character of its
+  gender who is most likely speaking (mentioned earlier in the paragraph,
+  the one whose turn it is, a recent speaker); "I" to the narrator
+  (:data:`NARRATOR`), and a pronoun that names no character yet to a
+  speaker known by that mention;
 - ``paragraph``: a quotation without a cue of its own takes the speaker of the
   quotation with a cue in the same paragraph (a new paragraph changes the
   speaker, the same paragraph keeps it);
@@ -21,6 +24,9 @@ each named in :data:`RULES` and reported with the speaker it gives:
 - ``narration``: a sentence of narration in the quotation's paragraph, or the
   paragraph of narration right before it, whose subject is a character
   ("Elizabeth looked at him. “...”");
+- ``continued`` (over paragraphs): a paragraph after one whose last
+  quotation has no closing mark is the same speaker going on, in the same
+  turn;
 - ``turns``: in a run of paragraphs that open with a quotation, a quotation
   with no cue goes to the speaker of two turns before (the most recent
   speaker other than the previous turn's); a second pass never gives a turn

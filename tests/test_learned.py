@@ -73,7 +73,7 @@ def test_feature_vectors_have_one_value_per_feature(nlp):
     item, targets = _input(nlp, text, "We will win,")
     (found,) = candidates_of(item, targets)
     assert found.vectors.shape == (len(found.speakers), len(FEATURES))
-    assert len(PATH_FEATURES) == 29
+    assert len(PATH_FEATURES) == 32
 
 
 class _Fixed:
@@ -136,3 +136,22 @@ def test_learner_by_training_size(n_quotes, kind):
     assert type(model.classifier).__name__ == kind
     (row,) = model.predict(items[0], "attribution")
     assert row["speaker"] == "Bob"
+
+
+def _null_speaker_document(k: int):
+    return document_from_json(
+        {
+            "doc_id": f"n{k}", "source": "", "text": "x" * 40, "entities": [],
+            "quotes": [{"id": "q1", "start": 20, "end": 30, "type": "indirect", "speaker": None, "speaker_mention": None, "cue": None}],
+        }
+    )
+
+
+def test_abstains_only_when_trained_on_null_speakers():
+    items, documents = _training_set(60)
+    model = baselines.get("learned", abstain_below=0.45).fit(items, documents)
+    assert model.threshold == 0.0  # every training quote had a speaker: never abstain
+    nulls = [_null_speaker_document(k) for k in range(3)]
+    null_items = [ModelInput(d.doc_id, d.text, None, [QuoteSpan("q1", 20, 30)], features={"gold": [items[0].features["gold"][0]], "targets": None}) for d in nulls]
+    model.fit(items + null_items, documents + nulls)  # 3 of 63 quotes (5%) have none
+    assert model.threshold == 0.45

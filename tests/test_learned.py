@@ -66,6 +66,9 @@ def test_direct_subject_of_the_cue(nlp):
     assert senator["the anchor is a cue of the reporting lexicon"] == 1.0
     assert senator["the anchor stands before the quote"] == 1.0
     assert senator["quote in quotation marks"] == 0.0
+    rules_answer = "the candidate reports the speaker the rules answer (same name or span as speech-verb's)"
+    assert senator[rules_answer] == 1.0
+    assert _row(item, targets, "the bill")[rules_answer] == 0.0
 
 
 def test_feature_vectors_have_one_value_per_feature(nlp):

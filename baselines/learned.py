@@ -46,9 +46,9 @@ import numpy as np
 from baselines import register
 from baselines.cues import cue_of_span, cue_source, doc_text, is_cue
 from baselines.detector import MODELS_DIR, QuoteDetector, TrainingDocument, train_detector, training_document, training_sha256
-from baselines.dialogue import QUOTE_MARKS, RULES, Attribution, Conversation
+from baselines.dialogue import RULES, Attribution, Conversation
 from baselines.mentions import DocumentMentions, Mention, Speaker, document_mentions
-from baselines.quote_finding import Target, is_in_quotation_marks, quotes_to_attribute, speaker_row
+from baselines.quote_finding import Target, found_targets, is_in_quotation_marks, quotes_to_attribute, speaker_row
 from baselines.speech_verb import conversation_of, rule_source
 from benchmark.gold import Document
 from benchmark.models import ModelInput, QuoteSpan
@@ -569,11 +569,8 @@ class LearnedRanker:
                     self._detector_documents, self._training_sha256, seed=self.seed, models_dir=self.models_dir
                 )
             if self.detector is not None:
-                text = item.text
-                return [
-                    Target(a, b, {"start": a, "end": b, "type": _quote_type(text, a, b)})
-                    for a, b in self.detector.find(item.doc)
-                ]
+                # with the cue of the rule quote each shares most with, so that the rules' source finding applies
+                return found_targets(self.detector.find_quotes(item.doc))
         return quotes_to_attribute(item, track)
 
     def fit(self, items: list[ModelInput], documents: list[Document]) -> "LearnedRanker":
@@ -674,12 +671,6 @@ class LearnedRanker:
 
 def _detector_data(item: ModelInput, quotes: Sequence[QuoteSpan]) -> TrainingDocument:
     return training_document(item.doc, [(q.start, q.end) for q in quotes])
-
-
-def _quote_type(text: str, start: int, end: int) -> str:
-    if is_in_quotation_marks(text, start, end):
-        return "direct"
-    return "mixed" if any(ch in QUOTE_MARKS for ch in text[start:end]) else "indirect"
 
 
 def targets_fields(targets: list[Target]) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from baselines.cues import cue_content, cue_of_span, cue_source, doc_text, is_cue
 from benchmark.gold import CLOSING_MARKS, OPENING_MARKS
@@ -480,10 +480,13 @@ def quotes_to_attribute(item: "ModelInput", track: str) -> list[Target]:
         return sorted(targets, key=lambda t: (t.start, t.end))
     if item.doc is None:
         raise ValueError("finding quotes needs the parsed Doc (the model's needs_spacy must be true)")
-    return [
-        Target(q.start, q.end, {"start": q.start, "end": q.end, "type": q.type}, q.fragments or None, q)
-        for q in find_quotes(item.doc)
-    ]
+    return found_targets(find_quotes(item.doc))
+
+
+def found_targets(found: Iterable[FoundQuote]) -> list[Target]:
+    """End-to-end targets of found quotes (this module's, or a learned
+    detector's that carry a cue), their cue kept for the attribution."""
+    return [Target(q.start, q.end, {"start": q.start, "end": q.end, "type": q.type}, q.fragments or None, q) for q in found]
 
 
 def speaker_row(doc_id: str, target: Target, speaker: "Speaker | None") -> dict[str, Any]:

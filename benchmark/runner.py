@@ -61,6 +61,7 @@ resampling units).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import numbers
@@ -616,7 +617,7 @@ def _abstention(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_quotes(document: Document, quotes: list[Quote]) -> Document:
-    return Document(document.doc_id, document.source, document.text, document.entities, quotes)
+    return dataclasses.replace(document, quotes=quotes)
 
 
 def _quote_of_row(row: dict[str, Any], document: Document, track: str) -> str | None:

@@ -200,12 +200,10 @@ def format_comparison(c: dict[str, Any], micro_a: dict[str, Any], micro_b: dict[
     return "\n".join(lines)
 
 
-def run_compare(
-    results_dir: str, name_a: str, name_b: str, *, track: str | None = None, n_resamples: int = 10_000, seed: int = 0
-) -> int:
-    """``quotebench compare NAME_A NAME_B [--track T]``: compare the latest
-    recorded runs of two models under every signature they share, print the
-    comparisons and return the exit status."""
+def shared_runs(results_dir: str, name_a: str, name_b: str, track: str | None = None) -> list[tuple[dict, dict]]:
+    """(record of A, record of B) for every signature under which both models
+    have a recorded run (the latest run of each), in signature order; a
+    :class:`UsageError` when either has no run or they share no signature."""
     from benchmark.contract import check_model_name
     from benchmark.leaderboard import LEADERBOARD_FILE, leaderboard_rows, load_record
 
@@ -224,10 +222,18 @@ def run_compare(
             f"cannot compare {name_a} and {name_b}: they have no run with the same signature "
             f"({name_a}: {', '.join(sorted(runs[name_a]))}; {name_b}: {', '.join(sorted(runs[name_b]))})"
         )
+    return [(load_record(results_dir, runs[name_a][s]), load_record(results_dir, runs[name_b][s])) for s in shared]
+
+
+def run_compare(
+    results_dir: str, name_a: str, name_b: str, *, track: str | None = None, n_resamples: int = 10_000, seed: int = 0
+) -> int:
+    """``quotebench compare NAME_A NAME_B [--track T]``: compare the latest
+    recorded runs of two models under every signature they share, print the
+    comparisons and return the exit status."""
     pairs = []
-    for signature in shared:
-        result_a = load_record(results_dir, runs[name_a][signature])["result"]
-        result_b = load_record(results_dir, runs[name_b][signature])["result"]
+    for record_a, record_b in shared_runs(results_dir, name_a, name_b, track):
+        result_a, result_b = record_a["result"], record_b["result"]
         # Every pair is checked before anything is printed.
         pairs.append((result_a, result_b, compare(result_a, result_b, n_resamples=n_resamples, seed=seed)))
     print("\n\n".join(format_comparison(c, a["micro"], b["micro"]) for a, b, c in pairs))

@@ -38,19 +38,6 @@ def differing_quotes(result_a: dict[str, Any], result_b: dict[str, Any]) -> list
     return out
 
 
-def _shared_runs(results_dir: str | os.PathLike, name_a: str, name_b: str, track: str | None):
-    """(record of A, record of B) per signature both have, as ``compare``
-    pairs them (the latest run of each under each signature)."""
-    from benchmark.leaderboard import leaderboard_rows, load_record
-
-    rows = leaderboard_rows(results_dir, track)
-    runs = {name: {r["signature"]: r for r in rows if r["model"] == name} for name in (name_a, name_b)}
-    return [
-        (load_record(results_dir, runs[name_a][s]), load_record(results_dir, runs[name_b][s]))
-        for s in sorted(runs[name_a].keys() & runs[name_b].keys())
-    ]
-
-
 def _predicted(entry: dict[str, Any]) -> str:
     outcome = quote_outcome(entry)
     if outcome == "missed":
@@ -136,14 +123,14 @@ def write_compare_page(
 ) -> Path:
     """Write the page of the runs' differences to ``out``; ``gold`` (a path
     or ``GoldSet``, optional) supplies the quotes' text and speakers' names
-    when the runs were scored on it.  Run after ``run_compare``, which
-    refuses runs that cannot be compared."""
+    when the runs were scored on it.  Runs that cannot be compared are
+    refused as ``run_compare`` refuses them (:func:`shared_runs`)."""
     from benchmark.files import write_text_atomic
-    from benchmark.significance import compare
+    from benchmark.significance import compare, shared_runs
 
     pairs = [
         (a, b, compare(a["result"], b["result"], n_resamples=n_resamples, seed=seed))
-        for a, b in _shared_runs(results_dir, name_a, name_b, track)
+        for a, b in shared_runs(str(results_dir), name_a, name_b, track)
     ]
     loaded = None
     if gold is not None:

@@ -667,15 +667,23 @@ def read_brat(
     return ImportResult(build_documents(items, notes), notes)
 
 
+def _carried_json(path: Path) -> object | None:
+    """The JSON of a file an export wrote beside the brat files, None when
+    there is none."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(_read_utf8(path, strip_bom=True))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, exc.lineno, "json", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
 def _carried_sources(path: Path) -> dict[str, str]:
     """``doc_id -> source`` from an export's :data:`SOURCES_FILE` (empty
     when there is none)."""
-    if not path.is_file():
+    data = _carried_json(path)
+    if data is None:
         return {}
-    try:
-        data = json.loads(_read_utf8(path, strip_bom=True))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, exc.lineno, "json", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise InputError(path, 1, "json", "expected an object mapping each doc_id to its source")
     return data
@@ -684,12 +692,9 @@ def _carried_sources(path: Path) -> dict[str, str]:
 def _carried_casts(path: Path) -> dict[str, list[str]]:
     """``doc_id -> cast`` from an export's :data:`CAST_FILE` (empty when
     there is none)."""
-    if not path.is_file():
+    data = _carried_json(path)
+    if data is None:
         return {}
-    try:
-        data = json.loads(_read_utf8(path, strip_bom=True))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, exc.lineno, "json", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(data, dict):
         raise InputError(path, 1, "json", "expected an object mapping doc_ids to their cast")
     casts = {}

@@ -573,7 +573,5 @@ FORMAT = AnnotationFormat(
     name="pdnc",
     help="the Project Dialogism Novel Corpus repository as published (data/<Novel>/novel_text.txt, quotation_info.csv, character_info.csv)",
     read=_import,
-    import_options=(
-        DOCUMENTS_OPTION,
-    ),
+    import_options=(DOCUMENTS_OPTION,),
 )

@@ -186,10 +186,6 @@ class GoldColumns:
             text=lambda: "\n".join(texts),
         )
 
-    def text_lengths(self) -> dict[str, int]:
-        """doc_id -> length of its text."""
-        return dict(zip(self.doc_ids, self.text_length.tolist()))
-
     def quote_positions(self) -> dict[tuple[str, str], int]:
         """(doc_id, quote_id) -> the quote's position (documents in file order,
         quotes in document order)."""

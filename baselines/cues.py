@@ -18,7 +18,10 @@ that ...") and reports named by a noun with a possessor ("his warning that
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Sequence
+
+from benchmark.parse_cache import TEXT_KEY
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -98,16 +101,15 @@ CONTENT_PREPOSITIONS = frozenset(("of", "about", "for", "on", "against"))
 REPORTING_VERBS = frozenset(" ".join((SPEECH, COGNITION, INTENTION, EVIDENCE, NAMING, ATTITUDE)).split())
 _SPEECH_VERBS = frozenset(SPEECH.split())
 # Prepositions that continue a fronted content after its attribution.
-_TEXT_KEY = ("quotebench", "text")
 
 
 def doc_text(doc: "Doc") -> str:
     """The Doc's text, built once per Doc: spaCy's ``Doc.text`` joins every
     token again on each call, which made per-quote calls quadratic in the
     length of the document."""
-    text = doc.user_data.get(_TEXT_KEY)
+    text = doc.user_data.get(TEXT_KEY)
     if text is None:
-        text = doc.user_data[_TEXT_KEY] = doc.text
+        text = doc.user_data[TEXT_KEY] = doc.text
     return text
 
 
@@ -165,7 +167,16 @@ RELATIVE_PRONOUNS = frozenset(("who", "whom", "that", "which"))
 
 def is_cue(token: "Token") -> bool:
     """A verb of the reporting lexicon, the "according" of "according to",
-    or the colon of a headline "Poll: Clinton and Trump in dead heat"."""
+    or the colon of a headline "Poll: Clinton and Trump in dead heat".
+
+    Decided once per Doc for all its tokens (:class:`DocIndex`); a Doc must
+    not be changed after its first question."""
+    return token.i in doc_index(token.doc).cues
+
+
+def _is_cue(token: "Token") -> bool:
+    """:func:`is_cue`, decided on the token itself (:class:`DocIndex` asks
+    it of the tokens its lexicon filter lets through)."""
     if is_according(token):
         return True
     if token.text == ":":
@@ -188,6 +199,68 @@ def is_cue(token: "Token") -> bool:
             c.dep_ in ("dobj", "oprd") for c in token.children
         )
     return lemma in REPORTING_VERBS or token.lower_ in REPORTING_FORMS
+
+
+# What a cue's lemma (lower-cased) or its lower-case form must be (or its text
+# ":"), whichever branch of _is_cue decides it: the only tokens DocIndex asks.
+_CUE_LEMMAS = STANCE_ADJECTIVES | REPORT_NOUNS | VIEWING | TAKES_DESCRIPTION | REPORTING_VERBS
+_CUE_FORMS = REPORTING_FORMS | {"according"}
+_INDEX_KEY = ("quotebench", "doc_index")
+
+
+class DocIndex:
+    """What the rules ask of every token of a Doc, computed once per Doc from
+    its attribute arrays (``Doc.to_array``), so that asking it does not make a
+    spaCy ``Token`` object per token and per question:
+
+    - ``heads[i]``: the index of token i's head (i for a root);
+    - ``deps[i]``: its dependency label;
+    - ``cues``/``cue_list``: the indices of the tokens that are cues (as a set,
+      and in order); :func:`_is_cue` decides, asked only of the tokens whose
+      lemma or form is in the lexicon (or ":"), as no other token can be one;
+    - ``cue_children[h]``: the cues among the children of token h, in order;
+    - ``has_subject``: the tokens with a child of a subject relation
+      (:data:`SUBJECT_DEPS`).
+    """
+
+    __slots__ = ("heads", "deps", "cues", "cue_list", "cue_children", "has_subject")
+
+    def __init__(self, doc: "Doc"):
+        import numpy
+        from spacy.attrs import DEP, HEAD, LEMMA, LOWER, ORTH
+
+        n = len(doc)
+        strings = doc.vocab.strings
+        columns = doc.to_array([HEAD, DEP, LEMMA, LOWER, ORTH]).reshape(n, 5)
+
+        def per_token(column: int, value) -> tuple[list, "numpy.ndarray"]:
+            # the value of each distinct string once, then per token
+            ids, inverse = numpy.unique(columns[:, column], return_inverse=True)
+            return [value(strings[int(h)]) for h in ids], inverse.reshape(-1)
+
+        self.heads = (numpy.arange(n, dtype=numpy.int64) + columns[:, 0].astype(numpy.int64)).tolist()
+        labels, inverse = per_token(1, str)
+        self.deps = [labels[k] for k in inverse.tolist()]
+        candidate = numpy.zeros(n, dtype=bool)
+        for column, value in ((2, lambda s: s.lower() in _CUE_LEMMAS), (3, lambda s: s in _CUE_FORMS), (4, lambda s: s == ":")):
+            hits, inverse = per_token(column, value)
+            candidate |= numpy.asarray(hits, dtype=bool)[inverse]
+        self.cue_list = [i for i in numpy.flatnonzero(candidate).tolist() if _is_cue(doc[i])]
+        self.cues = frozenset(self.cue_list)
+        self.cue_children: dict[int, list[int]] = {}
+        for i in self.cue_list:
+            if self.heads[i] != i:
+                self.cue_children.setdefault(self.heads[i], []).append(i)
+        heads = self.heads
+        self.has_subject = frozenset(heads[i] for i, dep in enumerate(self.deps) if dep in SUBJECT_DEPS and heads[i] != i)
+
+
+def doc_index(doc: "Doc") -> DocIndex:
+    """The (cached) :class:`DocIndex` of a Doc."""
+    index = doc.user_data.get(_INDEX_KEY)
+    if index is None:
+        index = doc.user_data[_INDEX_KEY] = DocIndex(doc)
+    return index
 
 
 # Labels before a colon that name a section, not a source.
@@ -790,47 +863,58 @@ def cue_of_span(
     ranges = _token_ranges(doc, start, end, fragments)
     if not ranges:
         return None
+    index = doc_index(doc)
+    heads, deps, cues, has_subject = index.heads, index.deps, index.cues, index.has_subject
+    cue_children = index.cue_children
 
-    def inside(i: int) -> bool:
-        return any(lo <= i < hi for lo, hi in ranges)
+    if len(ranges) == 1:
+        only_lo, only_hi = ranges[0]
+
+        def inside(i: int) -> bool:
+            return only_lo <= i < only_hi
+    else:
+        def inside(i: int) -> bool:
+            return any(lo <= i < hi for lo, hi in ranges)
 
     first, last = ranges[0][0], ranges[-1][1]
-    best: tuple[int, int, "Token"] | None = None
+    best: tuple[int, int, int] | None = None  # (rank, distance, token index)
 
-    def consider(rank: int, token: "Token") -> None:
+    def consider(rank: int, i: int) -> None:
         nonlocal best
-        distance = first - token.i if token.i < first else max(0, token.i - last + 1)
-        if inside(token.i):
+        distance = first - i if i < first else max(0, i - last + 1)
+        if inside(i):
             return
         if best is None or (rank, distance) < best[:2]:
-            best = (rank, distance, token)
+            best = (rank, distance, i)
 
+    # token indices and the Doc's arrays (DocIndex), not Token objects: this
+    # loop visits every token of every quote
     for lo, hi in ranges:
-        for token in doc[lo:hi]:
-            for child in token.children:
-                if not inside(child.i) and is_cue(child):
+        for i in range(lo, hi):
+            for child in cue_children.get(i, ()):
+                if not inside(child):
                     consider(1, child)
-            node, head = token, token.head
+            node, head = i, heads[i]
             for _ in range(3):
-                if head.i == node.i or inside(head.i):
+                if head == node or inside(head):
                     break
-                if node.dep_ == "conj":
+                if deps[node] == "conj":
                     # a coordinated clause hangs where its first conjunct
                     # does ("added that X and that Y")
-                    node, head = head, head.head
+                    node, head = head, heads[head]
                     continue
-                if is_cue(head):
-                    if node.dep_ in CONTENT_DEPS:
+                if head in cues:
+                    if deps[node] in CONTENT_DEPS:
                         consider(0, head)
                     break
-                if any(c.dep_ in SUBJECT_DEPS for c in head.children):
+                if head in has_subject:
                     break
-                node, head = head, head.head
+                node, head = head, heads[head]
     introducing = _introducing_verb(doc, ranges[0][0])
     if introducing is not None:
-        consider(1, introducing)
+        consider(1, introducing.i)
     if best is not None or not sentence_window:
-        return best[2] if best else None
+        return doc[best[2]] if best else None
 
     sentences = {doc[first].sent.start: doc[first].sent, doc[last - 1].sent.start: doc[last - 1].sent}
     before_start = doc[first].sent.start - 1
@@ -846,11 +930,12 @@ def cue_of_span(
         if "\n" not in gap and len(after) <= _ATTRIBUTION_SENTENCE_TOKENS:
             # “… A pathetic figure!” he wrote. (split off by the parser)
             sentences[after.start] = after
+    cue_list = index.cue_list
     for sentence in sentences.values():
-        for token in sentence:
-            if is_cue(token) and cue_source(token) is not None:
-                consider(2, token)
-    return best[2] if best else None
+        for k in range(bisect_left(cue_list, sentence.start), bisect_left(cue_list, sentence.end)):
+            if cue_source(doc[cue_list[k]]) is not None:
+                consider(2, cue_list[k])
+    return doc[best[2]] if best else None
 
 
 # A sentence of at most this many tokens right after a quotation, on the
@@ -901,7 +986,8 @@ def governing_source(
     def inside(i: int) -> bool:
         return any(lo <= i < hi for lo, hi in ranges)
 
-    roots = [t for lo, hi in ranges for t in doc[lo:hi] if t.head.i != t.i and not inside(t.head.i)]
+    heads = doc_index(doc).heads
+    roots = [doc[i] for lo, hi in ranges for i in range(lo, hi) if heads[i] != i and not inside(heads[i])]
     if not roots:
         return None
     node = max(roots, key=lambda t: (t.right_edge.i - t.left_edge.i, -t.i))

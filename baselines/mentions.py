@@ -68,9 +68,7 @@ class DocumentMentions:
         self.person_heads = [m.head for m in self.persons]
         # Group-like antecedents of "they": organisations, nationalities and
         # plural nouns that are subjects.
-        self.group_heads = [
-            t.i for t in doc if (t.ent_type_ in GROUP_LABELS or t.tag_ in ("NNS", "NNPS")) and t.dep_ in ("nsubj", "nsubjpass")
-        ]
+        self.group_heads = _group_heads(doc)
         self._by_word: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
         for m in self.persons:
             words = tuple(normalize_name(m.text).split())
@@ -172,6 +170,29 @@ class DocumentMentions:
             found.sort(key=lambda m: m.head)
             self._candidates = found
         return self._candidates
+
+
+_GROUP_TAGS = frozenset(("NNS", "NNPS"))
+_GROUP_DEPS = frozenset(("nsubj", "nsubjpass"))
+
+
+def _group_heads(doc: "Doc") -> list[int]:
+    """The indices of the subjects (:data:`_GROUP_DEPS`) that are an
+    organisation, a nationality or a place (:data:`GROUP_LABELS`) or a
+    plural noun, in order; read from the Doc's arrays, each distinct label
+    looked at once (not a Token object per token)."""
+    import numpy
+    from spacy.attrs import DEP, ENT_TYPE, TAG
+
+    strings = doc.vocab.strings
+    columns = doc.to_array([ENT_TYPE, TAG, DEP]).reshape(len(doc), 3)
+
+    def among(column: int, labels: frozenset[str]) -> "numpy.ndarray":
+        ids, inverse = numpy.unique(columns[:, column], return_inverse=True)
+        return numpy.asarray([strings[int(h)] in labels for h in ids.tolist()], dtype=bool)[inverse.reshape(-1)]
+
+    found = (among(0, GROUP_LABELS) | among(1, _GROUP_TAGS)) & among(2, _GROUP_DEPS)
+    return numpy.flatnonzero(found).tolist()
 
 
 def document_mentions(doc: "Doc") -> DocumentMentions:

@@ -30,7 +30,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
-from baselines.cues import cue_content, cue_of_span, cue_source, doc_text, is_cue
+from baselines.cues import cue_content, cue_of_span, cue_source, doc_index, doc_text, is_cue
 from benchmark.gold import CLOSING_MARKS, OPENING_MARKS
 
 if TYPE_CHECKING:
@@ -274,8 +274,9 @@ def find_quotes(doc: "Doc") -> list[FoundQuote]:
 
     # 1. the content of every cue outside quotation marks
     candidates: list[tuple[int, int, "Token"]] = []
-    for token in doc:
-        if not is_cue(token) or quotation_at(token.idx) is not None:
+    for i in doc_index(doc).cue_list:
+        token = doc[i]
+        if quotation_at(token.idx) is not None:
             continue
         if cue_source(token) is None:
             continue

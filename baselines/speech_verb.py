@@ -57,15 +57,30 @@ def rule_source(doc: "Doc", target: Target) -> "Token | None":
     return source
 
 
+# Where cast_of keeps the Cast of a Doc, with what it was built from.
+_CAST_KEY = ("quotebench", "cast")
+
+
 def cast_of(item: ModelInput) -> Cast:
     """The characters of a document: its published cast's names and aliases
     when the runner gives it (``item.cast``, as PDNC gives its character
-    lists), else the PERSON names of the parse."""
+    lists), else the PERSON names of the parse.
+
+    Built once per Doc and cast (kept on the Doc: both tracks, and every
+    model that asks, share it; a Cast is never changed once built)."""
     entities = item.cast
+    people = None
     if entities:
-        people = [e for e in entities if getattr(e, "kind", "person") in ("person", "group", "organization", "other")]
-        return Cast.from_entities(people, item.text)
-    return Cast.from_doc(item.doc)
+        people = tuple(e for e in entities if getattr(e, "kind", "person") in ("person", "group", "organization", "other"))
+    doc = item.doc
+    if doc is not None:
+        cached = doc.user_data.get(_CAST_KEY)
+        if cached is not None and cached[0] == people and cached[1] == item.text:
+            return cached[2]
+    cast = Cast.from_entities(people, item.text) if people is not None else Cast.from_doc(doc)
+    if doc is not None:
+        doc.user_data[_CAST_KEY] = (people, item.text, cast)
+    return cast
 
 
 def conversation_of(item: ModelInput, targets: list[Target]) -> Conversation:

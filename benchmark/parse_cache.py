@@ -36,6 +36,11 @@ CACHE_DIR_NAME = "cache"  # under the results folder: results/cache/
 # Bumped whenever what an entry holds changes, so that old entries are missed.
 CACHE_FORMAT = 1
 SUFFIX = ".spacy"
+# Where a Doc's text is kept in its ``user_data`` once known
+# (:func:`baselines.cues.doc_text`): ``Doc.text`` joins every token again on
+# each call.  A Doc read from the cache has its text checked, so it comes
+# with it.
+TEXT_KEY = ("quotebench", "text")
 
 
 def text_sha256(text: str) -> str:
@@ -102,6 +107,7 @@ class ParseCache:
         doc = docs[0]
         if doc.text != text or (len(doc) and not doc.has_annotation("DEP")):
             return None
+        doc.user_data[TEXT_KEY] = text
         return doc
 
     def put(self, text: str, doc: "Doc") -> Path:

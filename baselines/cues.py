@@ -213,6 +213,7 @@ class DocIndex:
     its attribute arrays (``Doc.to_array``), so that asking it does not make a
     spaCy ``Token`` object per token and per question:
 
+    - ``texts[i]``: the text of token i;
     - ``heads[i]``: the index of token i's head (i for a root);
     - ``deps[i]``: its dependency label;
     - ``cues``/``cue_list``: the indices of the tokens that are cues (as a set,
@@ -223,7 +224,7 @@ class DocIndex:
       (:data:`SUBJECT_DEPS`).
     """
 
-    __slots__ = ("heads", "deps", "cues", "cue_list", "cue_children", "has_subject")
+    __slots__ = ("texts", "heads", "deps", "cues", "cue_list", "cue_children", "has_subject")
 
     def __init__(self, doc: "Doc"):
         import numpy
@@ -241,6 +242,8 @@ class DocIndex:
         self.heads = (numpy.arange(n, dtype=numpy.int64) + columns[:, 0].astype(numpy.int64)).tolist()
         labels, inverse = per_token(1, str)
         self.deps = [labels[k] for k in inverse.tolist()]
+        labels, inverse = per_token(4, str)
+        self.texts = [labels[k] for k in inverse.tolist()]
         candidate = numpy.zeros(n, dtype=bool)
         for column, value in ((2, lambda s: s.lower() in _CUE_LEMMAS), (3, lambda s: s in _CUE_FORMS), (4, lambda s: s == ":")):
             hits, inverse = per_token(column, value)
@@ -508,16 +511,20 @@ def _left_noun(verb: "Token") -> "Token | None":
 def _in_dateline(token: "Token") -> bool:
     """Whether the token belongs to a wire dateline at the start of a
     paragraph: "WASHINGTON (AP) —", "NEW YORK, Dec. 14 (UPI) —"."""
-    doc = token.doc
+    # on the token texts of DocIndex: a token's trailing white space is at
+    # most one space, so a line break is in its text_with_ws only when it
+    # is in its text
+    texts = doc_index(token.doc).texts
     start = token.i
-    while start > 0 and "\n" not in doc[start - 1].text_with_ws and token.i - start < 12:
+    while start > 0 and "\n" not in texts[start - 1] and token.i - start < 12:
         start -= 1
-    if start > 0 and "\n" not in doc[start - 1].text_with_ws:
+    if start > 0 and "\n" not in texts[start - 1]:
         return False
-    for t in doc[token.i : min(len(doc), start + 14)]:
-        if t.text in ("—", "–", "--") or (t.text == "-" and t.i > 0 and doc[t.i - 1].text == ")"):
-            return t.i > 0 and any(u.text == ")" for u in doc[start : t.i])
-        if "\n" in t.text_with_ws:
+    for i in range(token.i, min(len(texts), start + 14)):
+        text = texts[i]
+        if text in ("—", "–", "--") or (text == "-" and i > 0 and texts[i - 1] == ")"):
+            return i > 0 and ")" in texts[start:i]
+        if "\n" in text:
             return False
     return False
 

@@ -45,6 +45,7 @@ in the text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -190,12 +191,14 @@ def _title_gender(words: Sequence[str]) -> str | None:
 _NOT_WORD = re.compile(r"[^\w\s]")
 
 
-def _words(name: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _words(name: str) -> tuple[str, ...]:
     """The words of a name, case-folded, without punctuation or a
-    possessive; titles are kept ("Mr. Bennet" and "Mrs. Bennet" differ)."""
+    possessive; titles are kept ("Mr. Bennet" and "Mrs. Bennet" differ).
+    Remembered: the same names are asked again and again."""
     text = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
     text = re.sub(r"'s\b|'$", "", text)
-    return _NOT_WORD.sub(" ", text).split()
+    return tuple(_NOT_WORD.sub(" ", text).split())
 
 
 def _name_owners(entities: Sequence[Any]) -> dict[str, set[str]]:

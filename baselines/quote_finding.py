@@ -26,6 +26,7 @@ first fragment to its last.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
@@ -150,6 +151,10 @@ def _content(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# Any character that may be a quotation mark (:func:`_mark`).
+_ANY_MARK = re.compile("[“”„«»‘’‚‹›\"']")
+
+
 def quotation_spans(text: str) -> list[QuotationSpan]:
     """Outermost quotations of ``text``, in order.
 
@@ -166,35 +171,33 @@ def quotation_spans(text: str) -> list[QuotationSpan]:
     stack: list[tuple[str, int, int]] = []  # (kind, offset of the opening mark, its width)
     paragraphs = _paragraphs(text)
     for index, (p_start, p_end) in enumerate(paragraphs):
-        i = p_start
-        continuing = bool(stack)
-        while i < p_end:
-            c = text[i]
-            width = 1
-            if c in "“”„«»‘’‚‹›\"'":
-                kind, width = _mark(text, i, any(k == "single" for k, _, _ in stack))
-                if continuing and i == p_start and kind and kind.startswith(("open", "toggle")):
-                    # the opening mark of a continued quotation: already open
-                    i += width
-                    continuing = False
-                    continue
-                if kind == "toggle-double":
-                    kind = "close-double" if any(k == "double" for k, _, _ in stack) else "open-double"
-                if kind and kind.startswith("open"):
-                    stack.append((kind.split("-")[1], i, width))
-                elif kind and kind.startswith("close"):
-                    mark = kind.split("-")[1]
-                    depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == mark), None)
-                    if depth is not None:
-                        _, opened, opened_width = stack[depth]
-                        del stack[depth:]
-                        if not stack:
-                            a, b = _content(text, opened + opened_width, i)
-                            if a < b:
-                                # ``close`` is the closing mark's last character
-                                found.append(QuotationSpan(a, b, opened, i + width - 1))
+        continuing = bool(stack)  # only the paragraph's first character can be the continued quotation's opening mark
+        # from mark to mark: no other character changes anything
+        mark_at = _ANY_MARK.search(text, p_start, p_end)
+        while mark_at is not None:
+            i = mark_at.start()
+            kind, width = _mark(text, i, any(k == "single" for k, _, _ in stack))
+            if continuing and i == p_start and kind and kind.startswith(("open", "toggle")):
+                # the opening mark of a continued quotation: already open
+                mark_at = _ANY_MARK.search(text, i + width, p_end)
+                continue
+            if kind == "toggle-double":
+                kind = "close-double" if any(k == "double" for k, _, _ in stack) else "open-double"
+            if kind and kind.startswith("open"):
+                stack.append((kind.split("-")[1], i, width))
+            elif kind and kind.startswith("close"):
+                mark = kind.split("-")[1]
+                depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == mark), None)
+                if depth is not None:
+                    _, opened, opened_width = stack[depth]
+                    del stack[depth:]
+                    if not stack:
+                        a, b = _content(text, opened + opened_width, i)
+                        if a < b:
+                            # ``close`` is the closing mark's last character
+                            found.append(QuotationSpan(a, b, opened, i + width - 1))
             continuing = False
-            i += width
+            mark_at = _ANY_MARK.search(text, i + width, p_end)
         if stack:
             nxt = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
             outer_kind, opened, opened_width = stack[0]
@@ -505,6 +508,37 @@ def is_in_quotation_marks(text: str, start: int, end: int) -> bool:
     (a comma or full stop may stand before the closing mark); marks at the
     span's own edges count too, as annotation tools often include them."""
     inner = text[start:end].strip()
+    if not (0 <= start <= len(text) and 0 <= end):
+        return _in_quotation_marks_sliced(text, start, end)
+    # as _in_quotation_marks_sliced, without copying the text before and
+    # after the span (once per quote, that was quadratic in a novel)
+    if inner[:1] in OPENING_MARKS:
+        before = inner[:1]
+    else:  # the last character before the span that is not white space
+        i = start - 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        before = text[i] if i >= 0 else ""
+    if inner.rstrip(_TRAILING_PUNCTUATION)[-1:] in CLOSING_MARKS:
+        after = inner.rstrip(_TRAILING_PUNCTUATION)[-1:]
+    else:  # the first character after the span and its punctuation
+        j = end
+        while j < len(text) and text[j] in _TRAILING_PUNCTUATION:
+            j += 1
+        after = text[j : j + 1]
+    return bool(before) and before in OPENING_MARKS and bool(after) and after in CLOSING_MARKS
+
+
+# What may stand between a quotation and its closing mark.
+_TRAILING_PUNCTUATION = ",.;:!?…"
+
+
+def _in_quotation_marks_sliced(text: str, start: int, end: int) -> bool:
+    """:func:`is_in_quotation_marks` by slicing, as Python slices any
+    ``start`` and ``end`` (negative ones included)."""
+    inner = text[start:end].strip()
     before = inner[:1] if inner[:1] in OPENING_MARKS else text[:start].rstrip()[-1:]
-    after = inner.rstrip(",.;:!?…")[-1:] if inner.rstrip(",.;:!?…")[-1:] in CLOSING_MARKS else text[end:].lstrip(",.;:!?…")[:1]
+    after = inner.rstrip(_TRAILING_PUNCTUATION)[-1:] if inner.rstrip(_TRAILING_PUNCTUATION)[-1:] in CLOSING_MARKS else (
+        text[end:].lstrip(_TRAILING_PUNCTUATION)[:1]
+    )
     return bool(before) and before in OPENING_MARKS and bool(after) and after in CLOSING_MARKS

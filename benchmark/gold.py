@@ -990,7 +990,8 @@ def document_from_json(obj: dict[str, Any]) -> Document:
         source=obj.get("source", ""),
         text=obj["text"],
         entities=[
-            Entity(e["id"], e["name"], e["kind"], list(e.get("aliases") or []), [span(m) for m in e.get("mentions") or []])
+            Entity(e["id"], e["name"], e["kind"], list(e.get("aliases") or []),
+                   [Span(int(m["start"]), int(m["end"])) for m in e.get("mentions") or []])
             for e in obj.get("entities") or []
         ],
         quotes=[

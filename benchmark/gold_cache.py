@@ -43,7 +43,7 @@ import orjson
 
 from benchmark import __version__
 from benchmark.errors import InputError
-from benchmark.gold import QUOTE_TYPES, GoldSet, MissingSourceWarning, SourceFinder, load_gold
+from benchmark.gold import QUOTE_TYPES, Document, GoldSet, MissingSourceWarning, SourceFinder, load_gold
 from benchmark.names import normalize_name
 
 CACHE_FORMAT = 3
@@ -288,6 +288,120 @@ class GoldCache:
         if self._pending is not None:
             _write_entry(*self._pending)
             self._pending = None
+
+
+# --------------------------------------------------------------------------
+# The whole gold set (quotebench baselines: the runner and the site need the
+# documents, texts included, not only the columns)
+
+SET_FORMAT = 1
+
+
+def set_entry_path(folder: str | os.PathLike, sha256: str) -> Path:
+    """Where the entry of the gold file with this sha256 is kept: a small
+    JSON file (the file's lines are the documents; the entry says they were
+    validated)."""
+    return Path(folder) / f"{sha256}-{__version__}.set.json"
+
+
+def load_gold_set(path: str | os.PathLike, folder: str | os.PathLike) -> tuple[GoldSet, Callable[[], None]]:
+    """The validated gold set of the file at ``path`` (what
+    :func:`benchmark.gold.load_gold` returns, equal field by field), and a
+    function that writes its entry in ``folder`` (a no-op when there is
+    nothing to write), to be called once the caller has accepted the rest
+    of its input.
+
+    An entry names the gold file's sha256 and quotebench's version, and
+    holds only what validation said (its MissingSourceWarning, said again
+    here) and where it found the source files (:func:`_sources`): with a
+    usable entry (same format, version and sha256, sources unchanged: as
+    for the columns, see the module docstring) the documents are built
+    straight from the file's lines by :func:`benchmark.gold.document_from_json`,
+    the bytes read being checked against the sha256 as they are read; else
+    the file is validated.  An entry is written only for a file whose lines
+    built that way give exactly the validated documents (checked when it is
+    written), so that a cached load never differs from a validated one."""
+    path_str = os.fspath(path)
+    if not Path(path).is_file():
+        return load_gold(path), lambda: None  # load_gold says what is wrong
+    sha256 = file_sha256(path)
+    entry = set_entry_path(folder, sha256)
+    gold = _read_set_entry(entry, path_str, sha256)
+    if gold is not None:
+        return gold, lambda: None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingSourceWarning)
+        gold = load_gold(path)
+    said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
+    for w in caught:  # said again, as if they had not been caught
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if gold.sha256 != sha256:  # the file changed while it was read
+        return gold, lambda: None
+
+    def save() -> None:
+        _write_set_entry(entry, gold, said)
+
+    return gold, save
+
+
+def _documents_from_lines(path: str, sha256: str) -> list[Document] | None:
+    """The documents of the gold file's lines, built without checks, or None
+    when its bytes are no longer those of ``sha256`` or a line cannot be
+    read so (then it is validated)."""
+    from benchmark.gold import _cyclic_gc_paused, document_from_json
+
+    digest = hashlib.sha256()
+    documents = []
+    try:
+        with open(path, "rb") as fh, _cyclic_gc_paused():
+            for line_no, line in enumerate(fh, start=1):
+                digest.update(line)
+                if line_no == 1 and line.startswith(_BOM):
+                    line = line[len(_BOM):]
+                if not line.strip():
+                    continue
+                documents.append(document_from_json(orjson.loads(line)))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return documents if digest.hexdigest() == sha256 else None
+
+
+_BOM = "\ufeff".encode("utf-8")
+
+
+def _write_set_entry(entry: Path, gold: GoldSet, said: list[str]) -> None:
+    """Write the entry of a validated gold set, if its lines rebuild it
+    exactly; a cache that cannot be written is no error."""
+    from benchmark.files import write_bytes_atomic
+
+    if _documents_from_lines(gold.path, gold.sha256) != gold.documents:
+        return
+    try:
+        found_sources, missing_sources = _sources(gold.path, [doc.source for doc in gold.documents])
+        meta = {"format": SET_FORMAT, "version": __version__, "sha256": gold.sha256, "warnings": said,
+                "sources": found_sources, "missing_sources": missing_sources}
+        write_bytes_atomic(entry, orjson.dumps(meta))
+    except OSError:
+        pass
+
+
+def _read_set_entry(entry: Path, path: str, sha256: str) -> GoldSet | None:
+    """The gold set of a usable entry, else None."""
+    try:
+        meta = orjson.loads(entry.read_bytes())
+        if (meta["format"], meta["version"], meta["sha256"]) != (SET_FORMAT, __version__, sha256):
+            return None
+        if not _sources_unchanged(path, meta["sources"], meta["missing_sources"]):
+            return None
+        said = [str(message) for message in meta["warnings"]]
+    except Exception:  # noqa: BLE001  missing or damaged, of any kind: validate again
+        return None
+    documents = _documents_from_lines(path, sha256)
+    if documents is None:
+        return None
+    for message in said:
+        warnings.warn(message, MissingSourceWarning, stacklevel=3)
+    return GoldSet(documents, path, sha256)
 
 
 def load_gold_columns(path: str | os.PathLike, *, cache: GoldCache | None = None) -> GoldColumns:

@@ -204,6 +204,7 @@ def record_run(
     predictions_path: str | os.PathLike,
     argv: Iterable[str],
     run_dir: str | os.PathLike | None = None,
+    chart_cache: str | os.PathLike | None = None,
 ) -> Path:
     """Keep a scored run and put it on the leaderboard; return the record's path.
 
@@ -212,7 +213,9 @@ def record_run(
     :func:`new_run_dir`), then the model's leaderboard row for the result's
     signature.  The row replaces the model's previous row of that signature
     unless that one is newer (two runs of one model recorded at once: the
-    later timestamp wins); older records stay on disk.
+    later timestamp wins); older records stay on disk.  Charts are drawn
+    through the chart cache folder ``chart_cache`` when it is given
+    (:func:`benchmark.report.write_report`).
     """
     _check_result(result)
     check_model_name(result["model"])
@@ -243,11 +246,11 @@ def record_run(
 
     from benchmark.report import write_report
 
-    write_report(result, run)
+    write_report(result, run, chart_cache=chart_cache)
 
     row = leaderboard_row(result, submitted_at=submitted_at, predictions_sha256=predictions_sha256,
                           record=record_path.resolve().relative_to(results.resolve()).as_posix())
-    update_leaderboard(results / LEADERBOARD_FILE, row)
+    update_leaderboard(results / LEADERBOARD_FILE, row, chart_cache=chart_cache)
     return record_path
 
 
@@ -351,10 +354,11 @@ def format_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
+def update_leaderboard(path: str | os.PathLike, row: dict[str, str], *, chart_cache: str | os.PathLike | None = None) -> None:
     """Replace the row of ``(row["model"], row["signature"])`` and re-rank,
     under the leaderboard's file lock, writing atomically; then redraw the
-    leaderboard's chart (``leaderboard.png`` next to it)."""
+    leaderboard's chart (``leaderboard.png`` next to it; through the chart
+    cache folder ``chart_cache`` when given)."""
     from filelock import FileLock, Timeout
 
     p = Path(path)
@@ -381,7 +385,7 @@ def update_leaderboard(path: str | os.PathLike, row: dict[str, str]) -> None:
             # Redrawn under the same lock, so that the chart always shows the CSV.
             from benchmark.report import LEADERBOARD_CHART_FILE, write_leaderboard_chart
 
-            write_leaderboard_chart(ranked, p.parent / LEADERBOARD_CHART_FILE)
+            write_leaderboard_chart(ranked, p.parent / LEADERBOARD_CHART_FILE, chart_cache=chart_cache)
     except Timeout:
         raise UsageError(f"{p}: could not lock the leaderboard within {LOCK_TIMEOUT_SECONDS} s (is another submission stuck?)") from None
 

@@ -3,15 +3,22 @@ recall per gold speaker (``per_speaker.png``) and the list of gold quotes
 with the speaker the model gave each one (``errors.md``), wrong ones marked.
 
 matplotlib is imported here only, through its Agg canvas (no pyplot, no
-display, and the backend of the calling process is left alone).
+display, and the backend of the calling process is left alone), and only
+when a chart is drawn: with a chart cache (a folder, ``chart_cache``) a
+chart whose inputs were drawn before is copied from it instead
+(:func:`_cached_png`), as ``quotebench baselines`` does when its runs give
+the same figures again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from benchmark.contract import UNRESOLVED
 from benchmark.files import atomic_open, write_text_atomic
@@ -26,13 +33,14 @@ MAX_CHART_SPEAKERS = 40
 PRECISION_COLOR, RECALL_COLOR, UNRESOLVED_COLOR = "#4c72b0", "#dd8452", "#8c8c8c"
 
 
-def write_report(result: ScoreResult, folder: str | os.PathLike) -> list[Path]:
-    """Write the chart and the error list of ``result`` into ``folder``;
+def write_report(result: ScoreResult, folder: str | os.PathLike, *, chart_cache: str | os.PathLike | None = None) -> list[Path]:
+    """Write the chart and the error list of ``result`` into ``folder``
+    (the chart through ``chart_cache``, see :func:`write_speaker_chart`);
     return their paths."""
     out = Path(folder)
     chart = out / CHART_FILE
     errors = out / ERRORS_FILE
-    write_speaker_chart(result, chart)
+    write_speaker_chart(result, chart, chart_cache=chart_cache)
     write_text_atomic(errors, format_errors(result))
     return [chart, errors]
 
@@ -98,8 +106,102 @@ def _save_png(figure, path: str | os.PathLike) -> None:
         figure.savefig(fh, format="png", metadata={"Software": "quotebench"})
 
 
-def write_speaker_chart(result: ScoreResult, path: str | os.PathLike) -> None:
-    _save_png(speaker_chart(result), path)
+def _speaker_chart_inputs(result: ScoreResult) -> dict[str, Any]:
+    """Everything of ``result`` that :func:`speaker_chart` reads."""
+    return {key: result.get(key) for key in ("model", "track", "micro", "per_speaker")}
+
+
+def write_speaker_chart(result: ScoreResult, path: str | os.PathLike, *, chart_cache: str | os.PathLike | None = None) -> None:
+    """Write :func:`speaker_chart` as a PNG; through ``chart_cache`` when
+    given (:func:`_cached_png`)."""
+    _cached_png("speaker", _speaker_chart_inputs(result), lambda: speaker_chart(result), path, chart_cache)
+
+
+# --------------------------------------------------------------------------
+# The chart cache
+
+CHART_CACHE_ENTRIES = 64
+"""A chart cache keeps this many charts, the most recently written."""
+
+_drawing: list[bytes] = []  # what else the pixels depend on, once per process
+
+
+def _drawing_environment() -> bytes:
+    """What a chart's bytes depend on besides its inputs: this module's code,
+    the versions of the packages that draw and encode it, and the
+    matplotlib settings files that could apply (every one that exists of
+    those matplotlib looks for, and the variables that name them), read
+    without importing matplotlib."""
+    if not _drawing:
+        from importlib import metadata
+
+        parts = [Path(__file__).read_bytes()]
+        for package in ("matplotlib", "pillow", "numpy"):
+            try:
+                parts.append(f"{package}={metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                parts.append(f"{package}=none".encode())
+        variables = ("MATPLOTLIBRC", "MPLCONFIGDIR", "XDG_CONFIG_HOME", "HOME", "MPLBACKEND")
+        parts.append(json.dumps({name: os.environ.get(name) for name in variables}).encode())
+        home = Path(os.environ.get("HOME") or "~").expanduser()
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+        candidates = [Path("matplotlibrc"), config / "matplotlib" / "matplotlibrc", home / ".matplotlib" / "matplotlibrc"]
+        for variable in ("MATPLOTLIBRC", "MPLCONFIGDIR"):
+            if os.environ.get(variable):
+                candidates += [Path(os.environ[variable]), Path(os.environ[variable]) / "matplotlibrc"]
+        for candidate in candidates:
+            try:
+                parts.append(str(candidate.resolve()).encode() + b"\0" + candidate.read_bytes())
+            except OSError:  # absent, or a folder
+                pass
+        parts.append(sys.version.encode())
+        _drawing.append(hashlib.sha256(b"\0".join(parts)).digest())
+    return _drawing[0]
+
+
+def _chart_key(kind: str, inputs: Any) -> str:
+    digest = hashlib.sha256(_drawing_environment())
+    digest.update(json.dumps([kind, inputs], sort_keys=True, ensure_ascii=False, allow_nan=True, default=repr).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _cached_png(kind: str, inputs: Any, draw, path: str | os.PathLike, chart_cache: str | os.PathLike | None) -> None:
+    """Write the PNG of the figure ``draw()`` makes to ``path``.  With a
+    ``chart_cache`` folder, the chart is looked up there first by the
+    sha256 of ``inputs`` (all that the drawing reads) and of
+    :func:`_drawing_environment`, and a chart drawn is kept there: a chart
+    of the same inputs drawn by the same code and packages is the same
+    bytes, so it is copied instead of drawn (matplotlib is then not even
+    imported).  An entry is named by its key and the sha256 of its own
+    bytes, checked when it is read: a damaged entry is drawn again."""
+    if chart_cache is None:
+        _save_png(draw(), path)
+        return
+    from benchmark.files import write_bytes_atomic
+
+    folder = Path(chart_cache)
+    key = _chart_key(kind, inputs)
+    for entry in sorted(folder.glob(f"{key}-*.png")):
+        try:
+            data = entry.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest()[:16] == entry.stem.rsplit("-", 1)[1]:
+            write_bytes_atomic(path, data)
+            try:
+                os.utime(entry)  # recently used: kept by the pruning below
+            except OSError:
+                pass
+            return
+    _save_png(draw(), path)
+    data = Path(path).read_bytes()
+    try:
+        write_bytes_atomic(folder / f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.png", data)
+        entries = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime_ns)
+        for old in entries[:-CHART_CACHE_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a cache that cannot be written is no error
+        pass
 
 
 # Markdown that a cell's text could trigger: table pipes, HTML, code, links,
@@ -115,6 +217,23 @@ def markdown_cell(value: Any) -> str:
     return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
+def _kept_cells() -> Callable[[Any], str]:
+    """:func:`markdown_cell` keeping its answer for each string: an error
+    list writes the same document ids, quote types and speakers tens of
+    thousands of times."""
+    kept: dict[str, str] = {}
+
+    def cell(value: Any) -> str:
+        if type(value) is not str:
+            return markdown_cell(value)
+        text = kept.get(value)
+        if text is None:
+            text = kept[value] = markdown_cell(value)
+        return text
+
+    return cell
+
+
 def format_errors(result: ScoreResult) -> str:
     """The Markdown error list: a summary, then one row per gold quote in gold
     order with the gold speaker, the predicted speaker (as the model wrote it,
@@ -124,17 +243,18 @@ def format_errors(result: ScoreResult) -> str:
     speaker are shown but not judged (they are not in recall)."""
     quotes = result.get("quotes") or []
     names = {r["speaker"]: r.get("name") for r in result.get("per_speaker") or [] if r["speaker"] != UNRESOLVED}
+    cell = _kept_cells()
 
     def gold_speaker(entity_id: str | None) -> str:
         if entity_id is None or not names.get(entity_id):
-            return markdown_cell(entity_id)
-        return f"{markdown_cell(names[entity_id])} ({markdown_cell(entity_id)})"
+            return cell(entity_id)
+        return f"{cell(names[entity_id])} ({cell(entity_id)})"
 
     judged = [q for q in quotes if q.get("gold_speaker") is not None]
     wrong = [q for q in judged if not q.get("correct")]
     micro = result["micro"]
     lines = [
-        f"# Errors of {markdown_cell(result['model'])} ({result['track']})",
+        f"# Errors of {cell(result['model'])} ({result['track']})",
         "",
         f"Signature: `{result['signature']}`",
         "",
@@ -158,9 +278,9 @@ def format_errors(result: ScoreResult) -> str:
         elif q.get("predicted_speaker") is None:
             predicted = "(abstained)"
         else:
-            predicted = markdown_cell(q["predicted_speaker"])
-        cells = [*(markdown_cell(q.get(key)) for key in ("doc_id", "quote_id", "type")), gold_speaker(q.get("gold_speaker")),
-                 predicted, markdown_cell(q.get("resolved_speaker")), right]
+            predicted = cell(q["predicted_speaker"])
+        cells = [*(cell(q.get(key)) for key in ("doc_id", "quote_id", "type")), gold_speaker(q.get("gold_speaker")),
+                 predicted, cell(q.get("resolved_speaker")), right]
         if end_to_end:
             paired = q.get("matched") and q.get("predicted_start") is not None
             cells.insert(4, f"{q['predicted_start']}-{q['predicted_end']}" if paired else "–")
@@ -178,9 +298,9 @@ def format_errors(result: ScoreResult) -> str:
             "|---|---|---|---|---|",
         ]
         for u in extra:
-            speaker = "(abstained)" if u.get("speaker") is None else markdown_cell(u["speaker"])
-            lines.append(f"| {markdown_cell(u.get('doc_id'))} | {u['start']}-{u['end']} | {speaker} | "
-                         f"{markdown_cell(u.get('resolved_speaker'))} | {markdown_cell(u.get('line'))} |")
+            speaker = "(abstained)" if u.get("speaker") is None else cell(u["speaker"])
+            lines.append(f"| {cell(u.get('doc_id'))} | {u['start']}-{u['end']} | {speaker} | "
+                         f"{cell(u.get('resolved_speaker'))} | {cell(u.get('line'))} |")
     return "\n".join(lines) + "\n"
 
 
@@ -220,5 +340,12 @@ def leaderboard_chart(rows: list[dict[str, str]]):
     return figure
 
 
-def write_leaderboard_chart(rows: list[dict[str, str]], path: str | os.PathLike) -> None:
-    _save_png(leaderboard_chart(rows), path)
+_LEADERBOARD_CHART_COLUMNS = ("signature", "track", "n_gold", "rank", "model", "f1", "f1_ci_low", "f1_ci_high")
+"""The columns of a leaderboard row that :func:`leaderboard_chart` reads."""
+
+
+def write_leaderboard_chart(rows: list[dict[str, str]], path: str | os.PathLike, *, chart_cache: str | os.PathLike | None = None) -> None:
+    """Write :func:`leaderboard_chart` as a PNG; through ``chart_cache``
+    when given (:func:`_cached_png`)."""
+    inputs = [[row.get(column) for column in _LEADERBOARD_CHART_COLUMNS] for row in rows]
+    _cached_png("leaderboard", inputs, lambda: leaderboard_chart(rows), path, chart_cache)

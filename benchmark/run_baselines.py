@@ -22,6 +22,10 @@ from typing import Any, Iterator
 from benchmark.errors import InputError, InputErrors, UsageError
 
 PREDICTIONS_DIR = "predictions"
+CHART_CACHE_DIR = "charts"
+"""The folder of the parse cache's folder where the runs' charts are kept,
+to be copied when the same chart is drawn again
+(:func:`benchmark.report.write_report`)."""
 
 
 def predictions_path(results_dir: str | Path, model: str, track: str) -> Path:
@@ -77,6 +81,7 @@ def run_baselines(
     cache_dir: str | Path | None = None,
     n_process: int | None = None,
     site: bool = False,
+    gold_cache: bool = False,
 ) -> int:
     """Run the baselines named in ``only`` (comma-separated; default all)
     in each of ``tracks``, score each run with the keyword arguments
@@ -91,14 +96,23 @@ def run_baselines(
     else cross-validated on the gold set; the run record keeps the training
     file's path and sha256 (``result["training"]``).  Parses are read from
     and written to the parse cache in ``cache_dir`` when it is given
-    (:class:`benchmark.parse_cache.ParseCache`).
+    (:class:`benchmark.parse_cache.ParseCache`).  With ``gold_cache`` the
+    gold set is read through the gold cache next to the gold file
+    (:func:`benchmark.gold_cache.load_gold_set`: validated once per file
+    and version), its entry written once the names and the pipeline are
+    accepted.
     """
     from benchmark.gold import load_gold
     from benchmark.leaderboard import command_line, format_table, leaderboard_rows
     from benchmark.runner import is_trainable, run_models
 
     names = _selected_names(only)
-    gold = load_gold(gold_path)
+    if gold_cache:
+        from benchmark.gold_cache import default_cache_folder, load_gold_set
+
+        gold, save_gold_entry = load_gold_set(gold_path, default_cache_folder(gold_path))
+    else:
+        gold, save_gold_entry = load_gold(gold_path), None
     train = load_gold(train_path) if train_path is not None else None
     if train is not None:
         _check_disjoint(train, gold)
@@ -120,6 +134,8 @@ def run_baselines(
             from benchmark.parse_cache import ParseCache
 
             cache = ParseCache(cache_dir, nlp)
+    if save_gold_entry is not None:
+        save_gold_entry()
 
     predictions_by_run = run_models(models, gold, tracks, nlp=nlp, train=train, cache=cache, n_process=n_process)
     if cache is not None and cache.refused:
@@ -131,7 +147,8 @@ def run_baselines(
         for model in models for track in tracks
     ]
     del predictions_by_run
-    for run, warnings in zip(runs, _recorded(runs, gold, results_dir, scoring or {}, command_line(argv))):
+    chart_cache = Path(cache_dir) / CHART_CACHE_DIR if cache_dir is not None else None
+    for run, warnings in zip(runs, _recorded(runs, gold, results_dir, scoring or {}, command_line(argv), chart_cache)):
         for warning in warnings:
             print(f"warning: {run.model} ({run.track}): {warning}", file=sys.stderr)
 
@@ -161,9 +178,10 @@ class _Run:
     training: dict[str, str] | None
 
 
-def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list[str]) -> list[str]:
+def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list[str], chart_cache: Path | None) -> list[str]:
     """Write ``run``'s predictions, score them, record the run on the
-    leaderboard; return the scorer's warnings."""
+    leaderboard (its charts through the chart cache folder ``chart_cache``
+    when given); return the scorer's warnings."""
     from benchmark.leaderboard import record_run
     from benchmark.runner import write_predictions
     from benchmark.scoring import score
@@ -174,7 +192,7 @@ def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list
     result = score(gold, predictions, model=run.model, **scoring)
     if run.training is not None:
         result["training"] = run.training
-    record_run(results_dir, result, predictions_path=path, argv=command)
+    record_run(results_dir, result, predictions_path=path, argv=command, chart_cache=chart_cache)
     return [str(w) for w in result["warnings"]]
 
 
@@ -182,7 +200,8 @@ def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list
 _RECORDING: dict[str, Any] = {}
 
 
-def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], command: list[str]) -> Iterator[list[str]]:
+def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], command: list[str],
+              chart_cache: Path | None = None) -> Iterator[list[str]]:
     """:func:`_record` every run, in order, yielding each one's warnings.
 
     Runs are independent once predicted: each writes its own predictions
@@ -196,22 +215,25 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
     are recorded too)."""
     import multiprocessing
 
+    from benchmark.gold_cache import GoldColumns
+
+    # The columns that reading and scoring take from the gold set (the same
+    # results as from the set itself), built once rather than for each run.
+    columns = GoldColumns.from_gold(gold)
     processes = min(len(runs), os.cpu_count() or 1)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for run in runs:
-            yield _record(run, gold, results_dir, scoring, command)
+            yield _record(run, columns, results_dir, scoring, command, chart_cache)
         return
-    # What every process would import on its own (matplotlib above all, for
-    # the charts), imported once here, before forking.
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
+    # What every process would import on its own, imported once here,
+    # before forking; not matplotlib, which only a chart that is not in the
+    # chart cache needs (about a second of start-up, on one core).
     import benchmark.leaderboard  # noqa: F401
     import benchmark.report  # noqa: F401
     import benchmark.scoring  # noqa: F401
     import benchmark.submission  # noqa: F401
 
-    _RECORDING.update(runs=runs, gold=gold, results_dir=results_dir, scoring=scoring, command=command)
+    _RECORDING.update(runs=runs, gold=columns, results_dir=results_dir, scoring=scoring, command=command, chart_cache=chart_cache)
     # The objects alive now (the gold set, the predictions) are left out of
     # the collector's passes, so that the forked processes do not copy the
     # memory pages of objects they only read.
@@ -231,7 +253,7 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
 def _record_in_process(index: int) -> tuple[str, Any]:
     state = _RECORDING
     try:
-        return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"])
+        return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"], state["chart_cache"])
     except InputErrors as exc:
         return "input-errors", [(e.path, e.line, e.field, e.problem) for e in exc.errors]
     except InputError as exc:

@@ -31,7 +31,7 @@ def add_parser(subparsers, common: argparse.ArgumentParser) -> None:
         "default: cross-validation on --gold)",
     )
     p.add_argument("--cache", default=None, metavar="DIR", help="parse cache folder (default: RESULTS/cache)")
-    p.add_argument("--no-cache", action="store_true", help="parse every document, read and write no parse cache")
+    p.add_argument("--no-cache", action="store_true", help="parse every document and validate the gold file, read and write no parse or gold cache")
     add_pipeline_option(p)
     add_scoring_options(p)
     p.set_defaults(handler=run)
@@ -54,4 +54,5 @@ def run(args: argparse.Namespace) -> int:
         train_path=args.train,
         cache_dir=None if args.no_cache else (args.cache or os.path.join(args.results, CACHE_DIR_NAME)),
         site=True,
+        gold_cache=not args.no_cache,
     )

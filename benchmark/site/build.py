@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import bisect
 import csv
+import gc
 import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path, PurePosixPath
@@ -466,9 +468,7 @@ def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: 
         assert names is not None
         return names, text_files
 
-    from benchmark.errors import InputError
-    from benchmark.leaderboard import load_record
-
+    drawn = []  # (index, stamp) of the runs to draw: the others are carried over
     for i, (row, has_record) in enumerate(runs):
         if not has_record:
             continue
@@ -476,24 +476,80 @@ def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: 
         stamp = {"code": code, "gold": gold.sha256, "record": row["record"]}
         if same_gold:
             texts()  # its view points at them
-        if _reuse(old_site, site, folders[i], stamp):
-            continue
-        try:
-            record = load_record(results, row)
-        except InputError as exc:
-            title = f"{row['model']} ({row['track']})"
-            root = "../" * len(PurePosixPath(folders[i]).parts)
-            _write(site / folders[i] / "index.html", page(title, f"<h1>{esc(title)}</h1><p>The run's record cannot be read: {esc(exc)}</p>",
-                                                          root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)]))
-            continue
-        same_gold = record["result"].get("gold_sha256") == gold.sha256
-        if same_gold:
-            texts()
-        _render_run(site / folders[i], results, row, record, gold, folders[i], texts if same_gold else None)
-        _write(site / folders[i] / STAMP_FILE, json.dumps(stamp))
+        if not _reuse(old_site, site, folders[i], stamp):
+            drawn.append((i, stamp))
+    context = {"site": site, "results": results, "runs": runs, "folders": folders, "gold": gold, "texts": texts,
+               "texts_written": text_files is not None, "cuts": {}}
+    for i, stamp in _drawn_in_processes(drawn, context):  # those that could not be drawn there
+        _draw_run(context, i, stamp, in_process=False)
 
 
-def _render_run(folder: Path, results: Path, row, record, gold, relative: str, texts) -> None:
+def _draw_run(context: dict[str, Any], i: int, stamp: dict[str, str], *, in_process: bool) -> bool:
+    """Draw the folder of run ``i`` (its page and document view, or a page
+    saying its record cannot be read); False, drawing nothing, when
+    ``in_process`` (a forked process) and the run needs the gold set's
+    texts that the site does not hold yet (only the first process may write
+    them)."""
+    from benchmark.errors import InputError
+    from benchmark.leaderboard import load_record
+
+    site, results, gold, folder = context["site"], context["results"], context["gold"], context["folders"][i]
+    row = context["runs"][i][0]
+    try:
+        record = load_record(results, row)
+    except InputError as exc:
+        title = f"{row['model']} ({row['track']})"
+        root = "../" * len(PurePosixPath(folder).parts)
+        _write(site / folder / "index.html", page(title, f"<h1>{esc(title)}</h1><p>The run's record cannot be read: {esc(exc)}</p>",
+                                                  root=root, crumbs=[("leaderboard", f"{root}index.html"), (title, None)]))
+        return True
+    same_gold = record["result"].get("gold_sha256") == gold.sha256
+    if same_gold and in_process and not context["texts_written"]:
+        return False
+    if same_gold:
+        context["texts"]()
+    _render_run(site / folder, results, row, record, gold, folder, context["texts"] if same_gold else None, context["cuts"])
+    _write(site / folder / STAMP_FILE, json.dumps(stamp))
+    return True
+
+
+# What the processes that draw runs inherit (by fork).
+_DRAWING: dict[str, Any] = {}
+
+
+def _drawn_in_processes(drawn: list[tuple[int, dict[str, str]]], context: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
+    """Draw the runs of ``drawn`` in one process per core, where there are
+    several and ``fork`` exists (each run's folder is its own: the processes
+    share nothing but what they read, and the gold set's texts are written
+    before, by this process); return the runs left to draw here (all of
+    them without processes)."""
+    import multiprocessing
+
+    processes = min(len(drawn), os.cpu_count() or 1)
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return drawn
+    _DRAWING.update(context=context, drawn=drawn)
+    gc.freeze()  # the forked processes then do not copy the pages of the objects they only read
+    sys.stdout.flush()  # or the processes would write what is still buffered again
+    sys.stderr.flush()
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            done = pool.map(_draw_in_process, range(len(drawn)), chunksize=1)
+    finally:
+        gc.unfreeze()
+        _DRAWING.clear()
+    return [job for job, ok in zip(drawn, done) if not ok]
+
+
+def _draw_in_process(k: int) -> bool:
+    i, stamp = _DRAWING["drawn"][k]
+    return _draw_run(_DRAWING["context"], i, stamp, in_process=True)
+
+
+def _render_run(folder: Path, results: Path, row, record, gold, relative: str, texts, cuts: dict[str, list[int]] | None = None) -> None:
+    """Write one run's folder; ``cuts`` keeps each document's
+    :func:`page_cuts` (a property of the gold set) for the next run."""
+    cuts = {} if cuts is None else cuts
     result = record["result"]
     root = "../" * len(PurePosixPath(relative).parts)
     entries_by_doc: dict[str, list[dict]] = {}
@@ -527,9 +583,10 @@ def _render_run(folder: Path, results: Path, row, record, gold, relative: str, t
         data = []
         for doc_id in shown:
             doc = docs[doc_id]
-            cuts = page_cuts(doc.text, [(q.start, q.end) for q in doc.quotes])
+            if doc_id not in cuts:
+                cuts[doc_id] = page_cuts(doc.text, [(q.start, q.end) for q in doc.quotes])
             data.append((doc_id, names[doc_id], documents.document_data(
-                doc, entries_by_doc[doc_id], unmatched_by_doc.get(doc_id, []), mentions, result["track"], cuts, quote_outcome
+                doc, entries_by_doc[doc_id], unmatched_by_doc.get(doc_id, []), mentions, result["track"], cuts[doc_id], quote_outcome
             )))
         texts_href = root + "texts/" + (gold.sha256[:12] or "memory")
         documents.write_run_documents(

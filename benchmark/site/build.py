@@ -441,7 +441,7 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: str) -> None:
+def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: str, processes: int | None = None) -> None:
     runs = _runs(results)
     folders = {i: _run_folder(row) for i, (row, _) in enumerate(runs)}
     code = _code_stamp()
@@ -479,7 +479,7 @@ def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: 
         if not _reuse(old_site, site, folders[i], stamp):
             drawn.append((i, stamp))
     context = {"site": site, "results": results, "runs": runs, "folders": folders, "gold": gold, "texts": texts,
-               "texts_written": text_files is not None, "cuts": {}}
+               "texts_written": text_files is not None, "cuts": {}, "processes": processes}
     for i, stamp in _drawn_in_processes(drawn, context):  # those that could not be drawn there
         _draw_run(context, i, stamp, in_process=False)
 
@@ -525,7 +525,7 @@ def _drawn_in_processes(drawn: list[tuple[int, dict[str, str]]], context: dict[s
     them without processes)."""
     import multiprocessing
 
-    processes = min(len(drawn), os.cpu_count() or 1)
+    processes = min(len(drawn), context["processes"] or os.cpu_count() or 1)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return drawn
     _DRAWING.update(context=context, drawn=drawn)
@@ -597,11 +597,13 @@ def _render_run(folder: Path, results: Path, row, record, gold, relative: str, t
                                             unmatched_counts=unmatched_counts, note=note))
 
 
-def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
+def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any, *, processes: int | None = None) -> Path:
     """Write ``<results_dir>/site/`` from the leaderboard and the run records
     it points at, against the gold set (a path or a loaded ``GoldSet``);
     return the path of its ``index.html``.  The previous site is replaced as
-    a whole; its pages of runs that have not changed are kept."""
+    a whole; its pages of runs that have not changed are kept, the others
+    drawn in up to ``processes`` processes (default: one per core; the
+    same files either way)."""
     from filelock import FileLock
 
     results = Path(results_dir)
@@ -616,7 +618,7 @@ def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=".site-", dir=results))
         old = None
         try:
-            _render(staging, site if site.is_dir() else None, results, gold, gold_label)
+            _render(staging, site if site.is_dir() else None, results, gold, gold_label, processes)
             mode = 0o777 & ~_umask()
             for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
                 folder.chmod(mode)

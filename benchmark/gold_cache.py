@@ -374,7 +374,10 @@ def _write_set_entry(entry: Path, gold: GoldSet, said: list[str]) -> None:
     exactly; a cache that cannot be written is no error."""
     from benchmark.files import write_bytes_atomic
 
-    if _documents_from_lines(gold.path, gold.sha256) != gold.documents:
+    rebuilt = _documents_from_lines(gold.path, gold.sha256)
+    # equal objects, and equal JSON, where a type shows (an integer past 64
+    # bits, which orjson reads as a float, equals that float)
+    if rebuilt != gold.documents or _as_json(rebuilt) != _as_json(gold.documents):
         return
     try:
         found_sources, missing_sources = _sources(gold.path, [doc.source for doc in gold.documents])
@@ -383,6 +386,12 @@ def _write_set_entry(entry: Path, gold: GoldSet, said: list[str]) -> None:
         write_bytes_atomic(entry, orjson.dumps(meta))
     except OSError:
         pass
+
+
+def _as_json(documents: list[Document]) -> str:
+    import json
+
+    return json.dumps([doc.to_json() for doc in documents], ensure_ascii=False)
 
 
 def _read_set_entry(entry: Path, path: str, sha256: str) -> GoldSet | None:

@@ -219,3 +219,15 @@ def test_runs_drawn_in_processes_give_the_same_site_and_a_changed_run_is_drawn_a
     for name, data in serial.items():
         if name.startswith(("runs/alpha/", "runs/charlie/")):
             assert after[name] == data
+
+
+def test_a_cached_load_gives_the_types_validation_gives(tmp_path):
+    doc = _document("a", "a.txt")
+    doc["quotes"][0]["attributes"] = {"count": 2**70, "ratio": 0.5, "n": 3}
+    gold_path = _write_gold(tmp_path, [doc])
+    cache = tmp_path / "cache"
+    gold, save = gold_cache.load_gold_set(gold_path, cache)
+    save()
+    again, _ = gold_cache.load_gold_set(gold_path, cache)
+    validated = load_gold(gold_path).documents[0].quotes[0].attributes
+    assert {k: type(v) for k, v in again.documents[0].quotes[0].attributes.items()} == {k: type(v) for k, v in validated.items()}

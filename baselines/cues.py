@@ -18,7 +18,7 @@ that ...") and reports named by a noun with a possessor ("his warning that
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Sequence
 
 from benchmark.parse_cache import TEXT_KEY
@@ -213,49 +213,74 @@ class DocIndex:
     its attribute arrays (``Doc.to_array``), so that asking it does not make a
     spaCy ``Token`` object per token and per question:
 
-    - ``texts[i]``: the text of token i;
+    - ``texts[i]``: the text of token i; ``idx[i]``: its character offset;
+      ``is_space[i]``: whether it is white space;
     - ``heads[i]``: the index of token i's head (i for a root);
     - ``deps[i]``: its dependency label;
+    - ``sent_starts``: the first token of each sentence, in order (token i's
+      sentence, as ``Token.sent`` gives it, is :meth:`sentence`);
     - ``cues``/``cue_list``: the indices of the tokens that are cues (as a set,
       and in order); :func:`_is_cue` decides, asked only of the tokens whose
       lemma or form is in the lexicon (or ":"), as no other token can be one;
     - ``cue_children[h]``: the cues among the children of token h, in order;
     - ``has_subject``: the tokens with a child of a subject relation
-      (:data:`SUBJECT_DEPS`).
+      (:data:`SUBJECT_DEPS`);
+    - ``sources``: :func:`cue_source` of the tokens asked so far, as indices.
     """
 
-    __slots__ = ("texts", "heads", "deps", "cues", "cue_list", "cue_children", "has_subject")
+    __slots__ = ("n", "texts", "idx", "is_space", "heads", "deps", "sent_starts", "has_sentences", "cues", "cue_list",
+                 "cue_children", "has_subject", "sources")
 
     def __init__(self, doc: "Doc"):
         import numpy
-        from spacy.attrs import DEP, HEAD, LEMMA, LOWER, ORTH
+        from spacy.attrs import DEP, HEAD, IDX, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
 
-        n = len(doc)
+        n = self.n = len(doc)
         strings = doc.vocab.strings
-        columns = doc.to_array([HEAD, DEP, LEMMA, LOWER, ORTH]).reshape(n, 5)
+        columns = doc.to_array([HEAD, DEP, LEMMA, LOWER, ORTH, SENT_START, IDX, IS_SPACE]).reshape(n, 8)
 
-        def per_token(column: int, value) -> tuple[list, "numpy.ndarray"]:
-            # the value of each distinct string once, then per token
+        def distinct(column: int) -> tuple[list[str], "numpy.ndarray"]:
+            # each distinct string of a column once, and which one each token has
             ids, inverse = numpy.unique(columns[:, column], return_inverse=True)
-            return [value(strings[int(h)]) for h in ids], inverse.reshape(-1)
+            return [strings[h] for h in ids.tolist()], inverse.reshape(-1)
 
-        self.heads = (numpy.arange(n, dtype=numpy.int64) + columns[:, 0].astype(numpy.int64)).tolist()
-        labels, inverse = per_token(1, str)
-        self.deps = [labels[k] for k in inverse.tolist()]
-        labels, inverse = per_token(4, str)
-        self.texts = [labels[k] for k in inverse.tolist()]
-        candidate = numpy.zeros(n, dtype=bool)
-        for column, value in ((2, lambda s: s.lower() in _CUE_LEMMAS), (3, lambda s: s in _CUE_FORMS), (4, lambda s: s == ":")):
-            hits, inverse = per_token(column, value)
-            candidate |= numpy.asarray(hits, dtype=bool)[inverse]
+        def where(values: list[bool], inverse: "numpy.ndarray") -> "numpy.ndarray":
+            return numpy.asarray(values, dtype=bool)[inverse]
+
+        heads = numpy.arange(n, dtype=numpy.int64) + columns[:, 0].astype(numpy.int64)
+        self.heads = heads.tolist()
+        labels, dep_of = distinct(1)
+        self.deps = [labels[k] for k in dep_of.tolist()]
+        subject = where([label in SUBJECT_DEPS for label in labels], dep_of) & (heads != numpy.arange(n))
+        self.has_subject = frozenset(heads[subject].tolist())
+        texts, text_of = distinct(4)
+        self.texts = [texts[k] for k in text_of.tolist()]
+        self.idx = columns[:, 6].astype(numpy.int64).tolist()
+        self.is_space = columns[:, 7].astype(bool).tolist()
+        # Span.sent: back to the nearest token marked as a sentence start (or
+        # the first token), on to the next one marked (or the end)
+        self.sent_starts = [0] + (numpy.flatnonzero(columns[1:, 5].astype(numpy.int64) == 1) + 1).tolist()
+        self.has_sentences = doc.has_annotation("SENT_START")
+        lemmas, lemma_of = distinct(2)
+        forms, form_of = distinct(3)
+        candidate = (
+            where([lemma.lower() in _CUE_LEMMAS for lemma in lemmas], lemma_of)
+            | where([form in _CUE_FORMS for form in forms], form_of)
+            | where([text == ":" for text in texts], text_of)
+        )
         self.cue_list = [i for i in numpy.flatnonzero(candidate).tolist() if _is_cue(doc[i])]
         self.cues = frozenset(self.cue_list)
         self.cue_children: dict[int, list[int]] = {}
         for i in self.cue_list:
             if self.heads[i] != i:
                 self.cue_children.setdefault(self.heads[i], []).append(i)
-        heads = self.heads
-        self.has_subject = frozenset(heads[i] for i, dep in enumerate(self.deps) if dep in SUBJECT_DEPS and heads[i] != i)
+        self.sources: dict[int, int | None] = {}
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        """The token range [start, end) of token i's sentence, as
+        ``doc[i].sent`` gives it."""
+        k = bisect_right(self.sent_starts, i)
+        return self.sent_starts[k - 1], self.sent_starts[k] if k < len(self.sent_starts) else self.n
 
 
 def doc_index(doc: "Doc") -> DocIndex:
@@ -359,6 +384,17 @@ def is_according(token: "Token") -> bool:
 
 
 def cue_source(cue: "Token") -> "Token | None":
+    """The head token of the mention a cue attaches to (:func:`_cue_source`),
+    found once per token of a Doc (kept in its :class:`DocIndex`)."""
+    sources = doc_index(cue.doc).sources
+    i = sources.get(cue.i, -1)
+    if i == -1:
+        source = _cue_source(cue)
+        i = sources[cue.i] = source.i if source is not None else None
+    return cue.doc[i] if i is not None else None
+
+
+def _cue_source(cue: "Token") -> "Token | None":
     """The head token of the mention a cue attaches to: the subject of the
     reporting verb (also when inverted, "said Prokhorov"), the object of
     "according to", the agent of a passive ("was told by aides"), or the
@@ -923,23 +959,28 @@ def cue_of_span(
     if best is not None or not sentence_window:
         return doc[best[2]] if best else None
 
-    sentences = {doc[first].sent.start: doc[first].sent, doc[last - 1].sent.start: doc[last - 1].sent}
-    before_start = doc[first].sent.start - 1
+    if not index.has_sentences:
+        doc[first].sent  # noqa: B018  (raises spaCy's error: no sentence boundaries)
+    # sentences as token ranges [start, end) (DocIndex.sentence: as Token.sent)
+    texts, sentence = index.texts, index.sentence
+    first_sentence, last_sentence = sentence(first), sentence(last - 1)
+    sentences = {first_sentence[0]: first_sentence, last_sentence[0]: last_sentence}
+    before_start = first_sentence[0] - 1
     if before_start >= 0:
-        before = doc[before_start].sent
-        last_word = next((t for t in reversed(before) if not t.is_space), None)
-        if last_word is not None and last_word.text == ":":
-            sentences[before.start] = before
-    after_start = doc[last - 1].sent.end
+        before = sentence(before_start)
+        last_word = next((j for j in range(before[1] - 1, before[0] - 1, -1) if not index.is_space[j]), None)
+        if last_word is not None and texts[last_word] == ":":
+            sentences[before[0]] = before
+    after_start = last_sentence[1]
     if after_start < len(doc):
-        after = doc[after_start].sent
-        gap = doc_text(doc)[doc[last - 1].idx + len(doc[last - 1]) : after.start_char]
-        if "\n" not in gap and len(after) <= _ATTRIBUTION_SENTENCE_TOKENS:
+        after = sentence(after_start)
+        gap = doc_text(doc)[index.idx[last - 1] + len(texts[last - 1]) : index.idx[after[0]]]
+        if "\n" not in gap and after[1] - after[0] <= _ATTRIBUTION_SENTENCE_TOKENS:
             # “… A pathetic figure!” he wrote. (split off by the parser)
-            sentences[after.start] = after
+            sentences[after[0]] = after
     cue_list = index.cue_list
-    for sentence in sentences.values():
-        for k in range(bisect_left(cue_list, sentence.start), bisect_left(cue_list, sentence.end)):
+    for start_token, end_token in sentences.values():
+        for k in range(bisect_left(cue_list, start_token), bisect_left(cue_list, end_token)):
             if cue_source(doc[cue_list[k]]) is not None:
                 consider(2, cue_list[k])
     return doc[best[2]] if best else None
@@ -994,7 +1035,11 @@ def governing_source(
         return any(lo <= i < hi for lo, hi in ranges)
 
     heads = doc_index(doc).heads
-    roots = [doc[i] for lo, hi in ranges for i in range(lo, hi) if heads[i] != i and not inside(heads[i])]
+    if len(ranges) == 1:
+        lo, hi = ranges[0]
+        roots = [doc[i] for i in range(lo, hi) if heads[i] != i and not lo <= heads[i] < hi]
+    else:
+        roots = [doc[i] for lo, hi in ranges for i in range(lo, hi) if heads[i] != i and not inside(heads[i])]
     if not roots:
         return None
     node = max(roots, key=lambda t: (t.right_edge.i - t.left_edge.i, -t.i))

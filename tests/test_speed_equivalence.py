@@ -205,6 +205,9 @@ def test_doc_index_agrees_with_every_token(docs):
     for doc in docs:
         index = cues.doc_index(doc)
         assert index.texts == [t.text for t in doc]
+        assert index.idx == [t.idx for t in doc]
+        assert index.is_space == [t.is_space for t in doc]
+        assert [index.sentence(t.i) for t in doc] == [(t.sent.start, t.sent.end) for t in doc]
         assert index.heads == [t.head.i for t in doc]
         assert index.deps == [t.dep_ for t in doc]
         assert index.cue_list == [t.i for t in doc if _is_cue(t)]
@@ -215,6 +218,14 @@ def test_doc_index_agrees_with_every_token(docs):
         }
         n_cues += len(index.cue_list)
     assert n_cues > 100  # the texts exercise the lexicon, not an empty set
+
+
+def test_cue_source_remembered_agrees_with_every_token(docs):
+    for doc in docs:
+        expected = [cues._cue_source(t) for t in doc]
+        for _ in range(2):  # found, then remembered
+            assert [cues.cue_source(t) for t in doc] == expected
+    assert sum(s is not None for s in expected) > 10
 
 
 def test_in_dateline_agrees_with_every_token(docs):

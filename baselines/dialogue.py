@@ -242,6 +242,23 @@ def _clean_person_name(text: str) -> str:
     return name if set(_words(name)) - _NAME_STOPWORDS else ""
 
 
+def _alternatives(aliases: Sequence[str]) -> str:
+    """A pattern of the aliases, tried in their order, each word of an alias
+    followed by an optional full stop and any white space ("Mr. Bennet",
+    "Mr Bennet").  Aliases that start with the same letter share one branch
+    (``m(?:r\\.?\\s*bennet|...)``): the regular expression engine then tries
+    one branch per letter at each word, not every alias, and finds the same
+    matches (two ASCII letters match no common character, ignoring case;
+    with another first character the aliases are not grouped)."""
+    pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
+    if not all(a[:1].isascii() and a[:1].isalnum() and p[:1] == a[:1] for a, p in zip(aliases, pieces)):
+        return "|".join(pieces)
+    branches: dict[str, list[str]] = {}
+    for alias, piece in zip(aliases, pieces):
+        branches.setdefault(alias[0].lower(), []).append(piece[1:])
+    return "|".join(first + "(?:" + "|".join(rests) + ")" for first, rests in branches.items())
+
+
 class Cast:
     """The characters of a document and the mentions of them in its text.
 
@@ -333,8 +350,7 @@ class Cast:
         aliases = sorted(aliases, key=len, reverse=True)
         if not aliases:
             return
-        pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
-        pattern = re.compile(r"(?<![\w])(?:" + "|".join(pieces) + r")(?![\w])", re.IGNORECASE)
+        pattern = re.compile(r"(?<![\w])(?:" + _alternatives(aliases) + r")(?![\w])", re.IGNORECASE)
         for m in pattern.finditer(text):
             found = m.group(0)
             if found[:1].islower():

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
-from baselines import cues, mentions, quote_finding, speech_verb
+from baselines import cues, dialogue, mentions, quote_finding, speech_verb
 from baselines.cues import CONTENT_DEPS, SUBJECT_DEPS, _is_cue
 from benchmark.models import CastMember, ModelInput
 
@@ -335,3 +336,18 @@ def test_the_cast_is_built_once_per_doc_and_again_for_another_cast(docs):
     from_parse = speech_verb.cast_of(ModelInput("d", FICTION, doc, None, cast=None))
     assert from_parse is not other
     assert set(from_parse.characters) == set(speech_verb.Cast.from_doc(doc).characters)
+
+
+def test_grouped_aliases_match_as_the_plain_alternation():
+    rng = random.Random(2)
+    letters = "abkKsSiIı éo"
+    for _ in range(400):
+        aliases = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(1, 6))).strip() or "a"
+                          for _ in range(rng.randint(1, 8))}, key=len, reverse=True)
+        text = "".join(rng.choice(letters + ".\nKſİ") for _ in range(200))
+        plain = "|".join(r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases)
+        expected = [m.span() for m in re.finditer(r"(?<![\w])(?:" + plain + r")(?![\w])", text, re.IGNORECASE)]
+        grouped = r"(?<![\w])(?:" + dialogue._alternatives(aliases) + r")(?![\w])"
+        assert [m.span() for m in re.finditer(grouped, text, re.IGNORECASE)] == expected, (aliases, text)
+    assert "b(?:" in dialogue._alternatives(["bennet", "bingley"])
+    assert dialogue._alternatives(["élodie", "emma"]) == "élodie|emma"

@@ -244,11 +244,17 @@ def format_errors(result: ScoreResult) -> str:
     quotes = result.get("quotes") or []
     names = {r["speaker"]: r.get("name") for r in result.get("per_speaker") or [] if r["speaker"] != UNRESOLVED}
     cell = _kept_cells()
+    gold_speakers: dict[str | None, str] = {}
 
     def gold_speaker(entity_id: str | None) -> str:
-        if entity_id is None or not names.get(entity_id):
-            return cell(entity_id)
-        return f"{cell(names[entity_id])} ({cell(entity_id)})"
+        text = gold_speakers.get(entity_id)
+        if text is None:
+            if entity_id is None or not names.get(entity_id):
+                text = cell(entity_id)
+            else:
+                text = f"{cell(names[entity_id])} ({cell(entity_id)})"
+            gold_speakers[entity_id] = text
+        return text
 
     judged = [q for q in quotes if q.get("gold_speaker") is not None]
     wrong = [q for q in judged if not q.get("correct")]
@@ -279,7 +285,7 @@ def format_errors(result: ScoreResult) -> str:
             predicted = "(abstained)"
         else:
             predicted = cell(q["predicted_speaker"])
-        cells = [*(cell(q.get(key)) for key in ("doc_id", "quote_id", "type")), gold_speaker(q.get("gold_speaker")),
+        cells = [cell(q.get("doc_id")), cell(q.get("quote_id")), cell(q.get("type")), gold_speaker(q.get("gold_speaker")),
                  predicted, cell(q.get("resolved_speaker")), right]
         if end_to_end:
             paired = q.get("matched") and q.get("predicted_start") is not None

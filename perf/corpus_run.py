@@ -12,7 +12,8 @@ the same texts:
   record, leaderboard, chart);
 - **baselines, warm cache**: the same command again, the cache now full;
 - **models alone, warm cache**: what the warm run cannot do without, in a
-  fresh interpreter: load the gold set and the pipeline, read the cached
+  fresh interpreter: load the gold set (through the gold cache, as the
+  command does) and the pipeline, read the cached
   parses and predict both tracks with the baselines
   (:func:`benchmark.runner.run_models`, as the command does it), nothing
   scored, recorded or drawn; the seconds of each part are printed, so the
@@ -82,12 +83,13 @@ import json, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 import baselines
-from benchmark.gold import load_gold
+from benchmark.gold_cache import default_cache_folder, load_gold_set
 from benchmark.models import load_pipeline
 from benchmark.parse_cache import ParseCache
 from benchmark.runner import run_models
 imported = time.perf_counter()
-gold = load_gold({gold!r})
+gold, save = load_gold_set({gold!r}, default_cache_folder({gold!r}))  # as the command loads it
+save()
 loaded = time.perf_counter()
 nlp = load_pipeline({pipeline!r})
 cache = ParseCache({cache!r}, nlp)

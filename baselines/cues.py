@@ -225,11 +225,12 @@ class DocIndex:
     - ``cue_children[h]``: the cues among the children of token h, in order;
     - ``has_subject``: the tokens with a child of a subject relation
       (:data:`SUBJECT_DEPS`);
-    - ``sources``: :func:`cue_source` of the tokens asked so far, as indices.
+    - ``sources``: :func:`cue_source` of the tokens asked so far, as indices;
+      ``span_cues``: :func:`cue_of_span` of the spans asked so far.
     """
 
     __slots__ = ("n", "texts", "idx", "is_space", "heads", "deps", "sent_starts", "has_sentences", "cues", "cue_list",
-                 "cue_children", "has_subject", "sources")
+                 "cue_children", "has_subject", "sources", "span_cues")
 
     def __init__(self, doc: "Doc"):
         import numpy
@@ -275,6 +276,7 @@ class DocIndex:
             if self.heads[i] != i:
                 self.cue_children.setdefault(self.heads[i], []).append(i)
         self.sources: dict[int, int | None] = {}
+        self.span_cues: dict[tuple, int | None] = {}
 
     def sentence(self, i: int) -> tuple[int, int]:
         """The token range [start, end) of token i's sentence, as
@@ -902,11 +904,29 @@ def cue_of_span(
     same line (“… A pathetic figure!” he wrote.).  Any verb that introduces the quote with a colon
     ("the headline reads: “…”"), or a cue that does so with a comma, counts
     as a cue among the quote's children.
+
+    Each answer is kept in the Doc's :class:`DocIndex` (a quote is asked
+    about again: with and without the window, in both tracks), and the
+    answer without the window is the first step of the one with it.
     """
+    index = doc_index(doc)
+    span = (start, end, tuple((a, b) for a, b in fragments) if fragments else None)
+    known = index.span_cues.get((span, sentence_window), -1)
+    if known == -1:
+        attached = index.span_cues.get((span, False), -1) if sentence_window else -1
+        known = _cue_index_of_span(doc, index, span, sentence_window, attached)
+        index.span_cues[(span, sentence_window)] = known
+    return doc[known] if known is not None else None
+
+
+def _cue_index_of_span(doc: "Doc", index: DocIndex, span: tuple, sentence_window: bool, attached: "int | None") -> "int | None":
+    """:func:`cue_of_span`'s answer (a token index, or None) for ``span`` =
+    (start, end, fragments), found; ``attached`` is its answer without the
+    window when already known (-1 when not)."""
+    start, end, fragments = span
     ranges = _token_ranges(doc, start, end, fragments)
     if not ranges:
         return None
-    index = doc_index(doc)
     heads, deps, cues, has_subject = index.heads, index.deps, index.cues, index.has_subject
     cue_children = index.cue_children
 
@@ -930,9 +950,11 @@ def cue_of_span(
         if best is None or (rank, distance) < best[:2]:
             best = (rank, distance, i)
 
+    if attached is not None and attached != -1:
+        return attached
     # token indices and the Doc's arrays (DocIndex), not Token objects: this
     # loop visits every token of every quote
-    for lo, hi in ranges:
+    for lo, hi in (ranges if attached == -1 else ()):
         for i in range(lo, hi):
             for child in cue_children.get(i, ()):
                 if not inside(child):
@@ -953,11 +975,13 @@ def cue_of_span(
                 if head in has_subject:
                     break
                 node, head = head, heads[head]
-    introducing = _introducing_verb(doc, ranges[0][0])
+    introducing = _introducing_verb(doc, ranges[0][0]) if attached == -1 else None
     if introducing is not None:
         consider(1, introducing.i)
+    if attached == -1:
+        index.span_cues[(span, False)] = best[2] if best else None
     if best is not None or not sentence_window:
-        return doc[best[2]] if best else None
+        return best[2] if best else None
 
     if not index.has_sentences:
         doc[first].sent  # noqa: B018  (raises spaCy's error: no sentence boundaries)
@@ -983,7 +1007,7 @@ def cue_of_span(
         for k in range(bisect_left(cue_list, start_token), bisect_left(cue_list, end_token)):
             if cue_source(doc[cue_list[k]]) is not None:
                 consider(2, cue_list[k])
-    return doc[best[2]] if best else None
+    return best[2] if best else None
 
 
 # A sentence of at most this many tokens right after a quotation, on the

@@ -240,8 +240,14 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+# A run of characters other than white space with a letter or a digit in it
+# ([^\W_] is what str.isalnum accepts; \S what str.split does not split on).
+_WORD = re.compile(r"\S*?[^\W_]\S*")
+
+
 def _word_count(text: str) -> int:
-    return sum(1 for w in text.split() if any(ch.isalnum() for ch in w))
+    """How many of ``text.split()`` hold a letter or a digit."""
+    return len(_WORD.findall(text))
 
 
 def find_quotes(doc: "Doc") -> list[FoundQuote]:

@@ -21,6 +21,7 @@ import pytest
 from baselines import cues, dialogue, mentions, quote_finding, speech_verb
 from baselines.cues import CONTENT_DEPS, SUBJECT_DEPS, _is_cue
 from benchmark.models import CastMember, ModelInput
+from benchmark.parse_cache import joined_text
 
 DEV_NEWS = Path(__file__).parent / "data" / "dev_news.jsonl"
 
@@ -250,12 +251,20 @@ def spans_to_try(doc):
 def test_cue_of_span_agrees_with_the_token_walk(docs):
     found = 0
     for doc in docs:
-        for start, end, fragments in spans_to_try(doc):
-            for window in (True, False):
-                fast = cues.cue_of_span(doc, start, end, fragments=fragments, sentence_window=window)
-                slow = reference_cue_of_span(doc, start, end, fragments=fragments, sentence_window=window)
-                assert (fast.i if fast is not None else None) == (slow.i if slow is not None else None), (doc.text[start:end], window)
-                found += fast is not None
+        # each order of asking (an answer is remembered, and the one without
+        # the window is the first step of the one with it), then remembered
+        for windows in ((True, False), (False, True), (False, True)):
+            if windows == (True, False):
+                cues.doc_index(doc).span_cues.clear()
+            for start, end, fragments in spans_to_try(doc):
+                for window in windows:
+                    fast = cues.cue_of_span(doc, start, end, fragments=fragments, sentence_window=window)
+                    slow = reference_cue_of_span(doc, start, end, fragments=fragments, sentence_window=window)
+                    assert (fast.i if fast is not None else None) == (slow.i if slow is not None else None), (
+                        doc.text[start:end], window)
+                    found += fast is not None
+            if windows == (True, False):
+                cues.doc_index(doc).span_cues.clear()
     assert found > 50
 
 
@@ -267,9 +276,12 @@ def test_group_heads_agree_with_every_token(docs):
     assert any(mentions._group_heads(doc) for doc in docs)
 
 
-def test_a_cached_doc_text_is_the_text(docs):
+def test_a_cached_doc_text_is_the_text(docs, nlp):
     for doc in docs:
-        assert cues.doc_text(doc) == doc.text
+        assert cues.doc_text(doc) == doc.text == joined_text(doc)
+    odd = nlp.make_doc("a  b\n\n  c\t d ")
+    assert joined_text(odd) == odd.text == "a  b\n\n  c\t d "
+    assert joined_text(nlp.make_doc("")) == ""
 
 
 # --------------------------------------------------------------------------
@@ -300,6 +312,14 @@ def random_texts(n=3000, seed=0):
 def test_quotation_spans_agree_with_the_character_scan():
     for text in NASTY + random_texts():
         assert quote_finding.quotation_spans(text) == reference_quotation_spans(text), repr(text)
+
+
+def test_word_count_agrees_with_splitting():
+    rng = random.Random(3)
+    alphabet = list("ab9_ ,.-—’'\n\t\u00a0\u2003\x1c\x85") + ["½", "é", "\u0301", "٣", "Ⅻ", "__"]
+    texts = NASTY + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(5000)]
+    for text in texts:
+        assert quote_finding._word_count(text) == sum(1 for w in text.split() if any(ch.isalnum() for ch in w)), repr(text)
 
 
 def test_in_quotation_marks_agrees_with_slicing_on_every_span():

@@ -526,8 +526,8 @@ def _drawn_in_processes(drawn: list[tuple[int, dict[str, str]]], context: dict[s
     import multiprocessing
 
     processes = min(len(drawn), context["processes"] or os.cpu_count() or 1)
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return drawn
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return drawn  # (a pool's own process may not start processes)
     _DRAWING.update(context=context, drawn=drawn)
     gc.freeze()  # the forked processes then do not copy the pages of the objects they only read
     sys.stdout.flush()  # or the processes would write what is still buffered again

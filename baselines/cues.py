@@ -214,7 +214,8 @@ class DocIndex:
     spaCy ``Token`` object per token and per question:
 
     - ``texts[i]``: the text of token i; ``idx[i]``: its character offset;
-      ``is_space[i]``: whether it is white space;
+      ``is_space[i]``: whether it is white space; ``is_word[i]``: whether
+      it is neither white space, punctuation nor a quotation mark;
     - ``heads[i]``: the index of token i's head (i for a root);
     - ``deps[i]``: its dependency label;
     - ``sent_starts``: the first token of each sentence, in order (token i's
@@ -229,16 +230,16 @@ class DocIndex:
       ``span_cues``: :func:`cue_of_span` of the spans asked so far.
     """
 
-    __slots__ = ("n", "texts", "idx", "is_space", "heads", "deps", "sent_starts", "has_sentences", "cues", "cue_list",
+    __slots__ = ("n", "texts", "idx", "is_space", "is_word", "heads", "deps", "sent_starts", "has_sentences", "cues", "cue_list",
                  "cue_children", "has_subject", "sources", "span_cues")
 
     def __init__(self, doc: "Doc"):
         import numpy
-        from spacy.attrs import DEP, HEAD, IDX, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
+        from spacy.attrs import DEP, HEAD, IDX, IS_PUNCT, IS_QUOTE, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
 
         n = self.n = len(doc)
         strings = doc.vocab.strings
-        columns = doc.to_array([HEAD, DEP, LEMMA, LOWER, ORTH, SENT_START, IDX, IS_SPACE]).reshape(n, 8)
+        columns = doc.to_array([HEAD, DEP, LEMMA, LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, IS_QUOTE]).reshape(n, 10)
 
         def distinct(column: int) -> tuple[list[str], "numpy.ndarray"]:
             # each distinct string of a column once, and which one each token has
@@ -258,6 +259,7 @@ class DocIndex:
         self.texts = [texts[k] for k in text_of.tolist()]
         self.idx = columns[:, 6].astype(numpy.int64).tolist()
         self.is_space = columns[:, 7].astype(bool).tolist()
+        self.is_word = (~(columns[:, 7:10] != 0).any(axis=1)).tolist()
         # Span.sent: back to the nearest token marked as a sentence start (or
         # the first token), on to the next one marked (or the end)
         self.sent_starts = [0] + (numpy.flatnonzero(columns[1:, 5].astype(numpy.int64) == 1) + 1).tolist()

@@ -53,7 +53,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from baselines.cues import SPEECH, cue_source, doc_text, mention_span
+from baselines.cues import SPEECH, cue_source, doc_index, doc_text, mention_span
 from baselines.mentions import DocumentMentions, Speaker, document_mentions
 from baselines.quote_finding import is_in_quotation_marks
 from benchmark.names import normalize_name
@@ -458,11 +458,16 @@ def _is_speech_verb(token: "Token") -> bool:
     return lemma in DIALOGUE_VERBS
 
 
-def _word_tokens(doc: "Doc", start: int, end: int) -> list["Token"]:
+def _word_indices(doc: "Doc", start: int, end: int) -> list[int]:
+    """The indices of the tokens wholly inside [start, end) that are neither
+    white space, punctuation nor a quotation mark (read from the Doc's
+    :class:`~baselines.cues.DocIndex`: a stretch of narration can be long,
+    and few of its words are looked at)."""
     span = doc.char_span(start, end, alignment_mode="contract")
     if span is None:
         return []
-    return [t for t in span if not (t.is_space or t.is_punct or t.is_quote)]
+    is_word = doc_index(doc).is_word
+    return [i for i in range(span.start, span.end) if is_word[i]]
 
 
 class Conversation:
@@ -566,8 +571,8 @@ class Conversation:
         doc = self.doc
         if not is_in_quotation_marks(self.text, self.quotes[k][0], self.quotes[k][1]):
             return None
+        index = doc_index(doc)
         for where, a, b in self._narration_around(k):
-            words = _word_tokens(doc, a, b)
             named_only = False
             if where == "before":
                 tail = self.text[a:b].rstrip(" \n" + QUOTE_MARKS)
@@ -578,14 +583,16 @@ class Conversation:
                 opens_paragraph = a == self.paragraph_span(self.quote_paragraph[k])[0]
                 if named_only and not (tail.endswith((".", "—", "-")) and opens_paragraph):
                     continue
-                words = words[-_WORDS_TO_VERB_BEFORE:]
+                words = [doc[i] for i in _word_indices(doc, a, b)[-_WORDS_TO_VERB_BEFORE:]]
             else:
                 if self.text[a:b].lstrip(" \n" + QUOTE_MARKS)[:1] in (".", ";"):
                     continue  # the quotation ended its sentence: what follows is not its attribution
                 # stop at the end of the attribution's sentence
-                cut = next((i for i, t in enumerate(words) if t.i > 0 and doc[t.i - 1].text in (".", "!", "?", ";")
-                            and doc[t.i - 1].idx >= a and i > 0), len(words))
-                words = words[: min(cut, _WORDS_TO_VERB_AFTER + 1)]
+                indices = _word_indices(doc, a, b)
+                texts, offsets = index.texts, index.idx
+                cut = next((n for n, i in enumerate(indices) if i > 0 and texts[i - 1] in (".", "!", "?", ";")
+                            and offsets[i - 1] >= a and n > 0), len(indices))
+                words = [doc[i] for i in indices[: min(cut, _WORDS_TO_VERB_AFTER + 1)]]
             for verb in words:
                 if not _is_speech_verb(verb):
                     continue
@@ -673,8 +680,9 @@ class Conversation:
     def _narration_subject(self, a: int, b: int, *, last: bool) -> str | None:
         """The character that is the subject of a sentence of narration in
         [a, b) (the last such sentence when ``last``, else the first)."""
-        words = _word_tokens(self.doc, a, b)
-        subjects = [t for t in words if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("PROPN", "PRON")]
+        deps = doc_index(self.doc).deps
+        subjects = [t for t in (self.doc[i] for i in _word_indices(self.doc, a, b) if deps[i] in ("nsubj", "nsubjpass"))
+                    if t.pos_ in ("PROPN", "PRON")]
         for t in reversed(subjects) if last else subjects:
             key = self.resolve_token(t, t.idx, prefer=())
             if key is not None:

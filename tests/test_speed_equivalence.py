@@ -209,6 +209,7 @@ def test_doc_index_agrees_with_every_token(docs):
         assert index.texts == [t.text for t in doc]
         assert index.idx == [t.idx for t in doc]
         assert index.is_space == [t.is_space for t in doc]
+        assert index.is_word == [not (t.is_space or t.is_punct or t.is_quote) for t in doc]
         assert [index.sentence(t.i) for t in doc] == [(t.sent.start, t.sent.end) for t in doc]
         assert index.heads == [t.head.i for t in doc]
         assert index.deps == [t.dep_ for t in doc]
@@ -266,6 +267,16 @@ def test_cue_of_span_agrees_with_the_token_walk(docs):
             if windows == (True, False):
                 cues.doc_index(doc).span_cues.clear()
     assert found > 50
+
+
+def test_word_indices_agree_with_the_tokens_of_every_span(docs):
+    for doc in docs[:3]:
+        n = len(doc.text)
+        for a in range(-1, n + 2, 5):
+            for b in range(a, min(n + 2, a + 120), 3):
+                span = doc.char_span(a, b, alignment_mode="contract") if 0 <= a <= b else None
+                expected = [t.i for t in span if not (t.is_space or t.is_punct or t.is_quote)] if span is not None else []
+                assert dialogue._word_indices(doc, a, b) == expected
 
 
 def test_group_heads_agree_with_every_token(docs):

@@ -638,8 +638,7 @@ class Conversation:
         aliases = sorted({a for c in self.cast.characters.values() for a in c.aliases if a}, key=len, reverse=True)
         if not aliases:
             return None
-        pieces = [r"\.?\s*".join(re.escape(w) for w in a.split()) for a in aliases]
-        name = "(?:" + "|".join(pieces) + ")"
+        name = "(?:" + _alternatives(aliases) + ")"
         # "Emma, ...", "..., Mr. Knightley.", "my dear Jane", "O Lizzy!"
         return re.compile(
             r"(?:^" + name + r"(?=\s*[,!]\s*\S)"  # "Emma, ..."

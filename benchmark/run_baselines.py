@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,6 +24,10 @@ from typing import Any, Iterator
 from benchmark.errors import InputError, InputErrors, UsageError
 
 PREDICTIONS_DIR = "predictions"
+DRAWN_BEFORE_PREFIX = ".runs-drawn-"
+"""The folder, in the results folder, where the recording processes draw
+their runs' site pages (removed once the site is built; not ``.site-*``,
+which a site build takes for its own leftovers)."""
 CHART_CACHE_DIR = "charts"
 """The folder of the parse cache's folder where the runs' charts are kept,
 to be copied when the same chart is drawn again
@@ -103,7 +109,7 @@ def run_baselines(
     accepted.
     """
     from benchmark.gold import load_gold
-    from benchmark.leaderboard import command_line, format_table, leaderboard_rows
+    from benchmark.leaderboard import command_line
     from benchmark.runner import is_trainable, run_models
 
     names = _selected_names(only)
@@ -148,9 +154,27 @@ def run_baselines(
     ]
     del predictions_by_run
     chart_cache = Path(cache_dir) / CHART_CACHE_DIR if cache_dir is not None else None
-    for run, warnings in zip(runs, _recorded(runs, gold, results_dir, scoring or {}, command_line(argv), chart_cache)):
-        for warning in warnings:
-            print(f"warning: {run.model} ({run.track}): {warning}", file=sys.stderr)
+    # The processes that record the runs also draw their site pages, into
+    # this folder, for build_site to carry over (it draws what they did not).
+    drawn_before = None
+    if site:
+        Path(results_dir).mkdir(parents=True, exist_ok=True)
+        drawn_before = Path(tempfile.mkdtemp(prefix=DRAWN_BEFORE_PREFIX, dir=results_dir))
+    try:
+        for run, warnings in zip(runs, _recorded(runs, gold, results_dir, scoring or {}, command_line(argv), chart_cache, drawn_before)):
+            for warning in warnings:
+                print(f"warning: {run.model} ({run.track}): {warning}", file=sys.stderr)
+        _print_and_build_site(results_dir, gold, tracks, site, drawn_before)
+    finally:
+        if drawn_before is not None:
+            shutil.rmtree(drawn_before, ignore_errors=True)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _print_and_build_site(results_dir, gold, tracks, site: bool, drawn_before: Path | None) -> None:
+    from benchmark.leaderboard import format_table, leaderboard_rows
 
     for track in tracks:
         rows = leaderboard_rows(results_dir, track)
@@ -161,10 +185,7 @@ def run_baselines(
     if site:
         from benchmark.site import build_site
 
-        print(f"site: {build_site(results_dir, gold)}")
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    return 0
+        print(f"site: {build_site(results_dir, gold, drawn_before=drawn_before)}")
 
 
 @dataclass
@@ -178,10 +199,13 @@ class _Run:
     training: dict[str, str] | None
 
 
-def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list[str], chart_cache: Path | None) -> list[str]:
+def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list[str], chart_cache: Path | None,
+            site_gold=None, drawn_before: Path | None = None) -> list[str]:
     """Write ``run``'s predictions, score them, record the run on the
     leaderboard (its charts through the chart cache folder ``chart_cache``
-    when given); return the scorer's warnings."""
+    when given) and, with ``drawn_before``, draw its site pages there
+    (:func:`benchmark.site.build.draw_run_before`, from the gold set
+    ``site_gold``); return the scorer's warnings."""
     from benchmark.leaderboard import record_run
     from benchmark.runner import write_predictions
     from benchmark.scoring import score
@@ -192,7 +216,14 @@ def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list
     result = score(gold, predictions, model=run.model, **scoring)
     if run.training is not None:
         result["training"] = run.training
-    record_run(results_dir, result, predictions_path=path, argv=command, chart_cache=chart_cache)
+    record = record_run(results_dir, result, predictions_path=path, argv=command, chart_cache=chart_cache)
+    if drawn_before is not None:
+        from benchmark.site.build import draw_run_before
+
+        try:
+            draw_run_before(results_dir, site_gold, record, drawn_before)
+        except Exception:  # noqa: BLE001  only a head start: build_site draws the run itself, and says what fails
+            pass
     return [str(w) for w in result["warnings"]]
 
 
@@ -201,7 +232,7 @@ _RECORDING: dict[str, Any] = {}
 
 
 def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], command: list[str],
-              chart_cache: Path | None = None) -> Iterator[list[str]]:
+              chart_cache: Path | None = None, drawn_before: Path | None = None) -> Iterator[list[str]]:
     """:func:`_record` every run, in order, yielding each one's warnings.
 
     Runs are independent once predicted: each writes its own predictions
@@ -233,7 +264,8 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
     import benchmark.scoring  # noqa: F401
     import benchmark.submission  # noqa: F401
 
-    _RECORDING.update(runs=runs, gold=columns, results_dir=results_dir, scoring=scoring, command=command, chart_cache=chart_cache)
+    _RECORDING.update(runs=runs, gold=columns, results_dir=results_dir, scoring=scoring, command=command, chart_cache=chart_cache,
+                      site_gold=gold, drawn_before=drawn_before)
     # The objects alive now (the gold set, the predictions) are left out of
     # the collector's passes, so that the forked processes do not copy the
     # memory pages of objects they only read.
@@ -253,7 +285,8 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
 def _record_in_process(index: int) -> tuple[str, Any]:
     state = _RECORDING
     try:
-        return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"], state["chart_cache"])
+        return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"], state["chart_cache"],
+                             state["site_gold"], state["drawn_before"])
     except InputErrors as exc:
         return "input-errors", [(e.path, e.line, e.field, e.problem) for e in exc.errors]
     except InputError as exc:

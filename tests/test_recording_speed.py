@@ -231,3 +231,48 @@ def test_a_cached_load_gives_the_types_validation_gives(tmp_path):
     again, _ = gold_cache.load_gold_set(gold_path, cache)
     validated = load_gold(gold_path).documents[0].quotes[0].attributes
     assert {k: type(v) for k, v in again.documents[0].quotes[0].attributes.items()} == {k: type(v) for k, v in validated.items()}
+
+
+def test_a_run_drawn_before_is_carried_over_as_build_site_would_draw_it(tmp_path):
+    from benchmark.site.build import draw_run_before
+
+    gold_path = _write_gold(tmp_path, [_document("a", "a.txt"), _document("b", "b.txt", "Taxes will rise,")])
+    results = tmp_path / "results"
+
+    def score(name: str, speaker: str | None) -> Path:
+        rows = [{"doc_id": d, "quote_id": "q1", "speaker": speaker} for d in ("a", "b")]
+        pred = tmp_path / f"{name}.jsonl"
+        pred.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert main(["score", str(pred), "--name", name, "--track", "attribution", "--gold", str(gold_path), "--results", str(results),
+                         "--bootstrap", "20", "--no-cache"]) == 0  # builds the site
+        (record,) = [p for p in results.rglob("record.json") if p.stat().st_mtime_ns == max(q.stat().st_mtime_ns for q in results.rglob("record.json"))]
+        return record
+
+    gold = load_gold(gold_path)
+    score("alpha", "Smith")
+    site_before = results.parent / "site-before"
+    shutil.copytree(results / "site", site_before)
+    record = score("alpha", None)  # a new run of alpha: its pages are drawn by this build
+    drawn_by_build = _site_files(results / "site")
+    # the same run drawn beforehand, from the site as it was before its build
+    shutil.rmtree(results / "site")
+    shutil.copytree(site_before, results / "site")
+    into = tmp_path / "drawn"
+    assert draw_run_before(results, gold, record, into)
+    (index,) = into.rglob("index.html")
+    index.write_text(index.read_text(encoding="utf-8") + "<!-- drawn before -->", encoding="utf-8")
+    build_site(results, gold, drawn_before=into)
+    carried = _site_files(results / "site")
+    (name,) = [n for n in carried if n.startswith("runs/alpha/") and n.endswith("/index.html")]
+    assert carried[name].endswith(b"<!-- drawn before -->")  # carried over, not drawn again
+    # unmarked, it is what build_site draws
+    shutil.rmtree(results / "site")
+    shutil.copytree(site_before, results / "site")
+    shutil.rmtree(into)
+    assert draw_run_before(results, gold, record, into)
+    build_site(results, gold, drawn_before=into)
+    assert _site_files(results / "site") == drawn_by_build
+    # a record the leaderboard no longer points at is not drawn
+    assert not draw_run_before(results, gold, next(p for p in results.rglob("record.json") if p != record), tmp_path / "other")

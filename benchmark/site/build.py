@@ -441,7 +441,8 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: str, processes: int | None = None) -> None:
+def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: str, processes: int | None = None,
+            drawn_before: Path | None = None) -> None:
     runs = _runs(results)
     folders = {i: _run_folder(row) for i, (row, _) in enumerate(runs)}
     code = _code_stamp()
@@ -476,7 +477,7 @@ def _render(site: Path, old_site: Path | None, results: Path, gold, gold_label: 
         stamp = {"code": code, "gold": gold.sha256, "record": row["record"]}
         if same_gold:
             texts()  # its view points at them
-        if not _reuse(old_site, site, folders[i], stamp):
+        if not (_reuse(old_site, site, folders[i], stamp) or _reuse(drawn_before, site, folders[i], stamp)):
             drawn.append((i, stamp))
     context = {"site": site, "results": results, "runs": runs, "folders": folders, "gold": gold, "texts": texts,
                "texts_written": text_files is not None, "cuts": {}, "processes": processes}
@@ -511,6 +512,38 @@ def _draw_run(context: dict[str, Any], i: int, stamp: dict[str, str], *, in_proc
     _render_run(site / folder, results, row, record, gold, folder, context["texts"] if same_gold else None, context["cuts"])
     _write(site / folder / STAMP_FILE, json.dumps(stamp))
     return True
+
+
+def draw_run_before(results_dir: str | os.PathLike, gold, record_path: str | os.PathLike, into: str | os.PathLike) -> bool:
+    """Draw the site folder of the run recorded at ``record_path`` into the
+    folder ``into``, for :func:`build_site` to carry over (``drawn_before``)
+    as it carries over the folders of the previous site: the same files as
+    it would draw, with the same stamp.  So a process that has just
+    recorded a run draws its pages while another records the next
+    (``quotebench baselines``).  Only when the leaderboard points at that
+    record and the current site already holds the gold set's texts (their
+    file names are read from it); else nothing is drawn and False returned
+    (:func:`build_site` then draws the run itself)."""
+    from benchmark.leaderboard import LEADERBOARD_FILE, read_leaderboard
+
+    results = Path(results_dir)
+    texts_folder = results / SITE_FOLDER / f"texts/{gold.sha256[:12] or 'memory'}"
+    code = _code_stamp()
+    try:
+        if json.loads((texts_folder / STAMP_FILE).read_text(encoding="utf-8")) != {"code": code, "gold": gold.sha256}:
+            return False
+        text_files = json.loads((texts_folder / "files.json").read_text(encoding="utf-8"))
+        _, rows = read_leaderboard(results / LEADERBOARD_FILE)
+    except (OSError, ValueError):
+        return False
+    record = Path(record_path).resolve().relative_to(results.resolve()).as_posix()
+    row = next((r for r in rows if r.get("record") == record), None)
+    if row is None or row.get("gold_sha256") != gold.sha256:
+        return False
+    names = safe_names(d.doc_id for d in gold.documents)
+    context = {"site": Path(into), "results": results, "runs": [(row, True)], "folders": {0: _run_folder(row)}, "gold": gold,
+               "texts": lambda: (names, text_files), "texts_written": True, "cuts": {}, "processes": 1}
+    return _draw_run(context, 0, {"code": code, "gold": gold.sha256, "record": row["record"]}, in_process=True)
 
 
 # What the processes that draw runs inherit (by fork).
@@ -597,13 +630,15 @@ def _render_run(folder: Path, results: Path, row, record, gold, relative: str, t
                                             unmatched_counts=unmatched_counts, note=note))
 
 
-def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any, *, processes: int | None = None) -> Path:
+def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any, *, processes: int | None = None,
+               drawn_before: str | os.PathLike | None = None) -> Path:
     """Write ``<results_dir>/site/`` from the leaderboard and the run records
     it points at, against the gold set (a path or a loaded ``GoldSet``);
     return the path of its ``index.html``.  The previous site is replaced as
     a whole; its pages of runs that have not changed are kept, the others
     drawn in up to ``processes`` processes (default: one per core; the
-    same files either way)."""
+    same files either way), or carried over from ``drawn_before``, a folder
+    of run folders drawn beforehand by :func:`draw_run_before`."""
     from filelock import FileLock
 
     results = Path(results_dir)
@@ -618,7 +653,8 @@ def build_site(results_dir: str | os.PathLike, gold_path_or_gold: Any, *, proces
         staging = Path(tempfile.mkdtemp(prefix=".site-", dir=results))
         old = None
         try:
-            _render(staging, site if site.is_dir() else None, results, gold, gold_label, processes)
+            _render(staging, site if site.is_dir() else None, results, gold, gold_label, processes,
+                    Path(drawn_before) if drawn_before is not None else None)
             mode = 0o777 & ~_umask()
             for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
                 folder.chmod(mode)

@@ -116,6 +116,7 @@ def _training_set(n_quotes: int):
     for k in range(n_quotes):
         vectors = rng.random((3, len(FEATURES))).astype(np.float32)
         vectors[:, rule] = [0.0, 1.0, 0.0]
+        vectors[:, list(learned.CATEGORICAL)] = 0.0  # category codes are whole numbers
         speakers = [Speaker(name, 5 * j, 5 * j + 4) for j, name in enumerate(("Ann", "Bob", "Cy"))]
         found = QuoteCandidates(20, 30, speakers, [None] * 3, vectors)
         items.append(ModelInput(f"d{k}", "x" * 40, None, [QuoteSpan("q1", 20, 30)], features={"gold": [found], "targets": None}))
@@ -158,3 +159,66 @@ def test_abstains_only_when_trained_on_null_speakers():
     null_items = [ModelInput(d.doc_id, d.text, None, [QuoteSpan("q1", 20, 30)], features={"gold": [items[0].features["gold"][0]], "targets": None}) for d in nulls]
     model.fit(items + null_items, documents + nulls)  # 3 of 63 quotes (5%) have none
     assert model.threshold == 0.45
+
+
+def test_inherited_subject_climbs_through_clauses(nlp):
+    # "trashing" has no subject: climbing one step (advcl) reaches "hit", whose subject is Biden
+    text = "Vice President Joe Biden on Monday hit the campaign trail, trashing Donald Trump as unqualified for the job."
+    item, targets = _input(nlp, text, "Donald Trump as unqualified for the job")
+    inherited, steps = learned.CLIMB_FEATURES
+    biden = _row(item, targets, "Joe Biden")
+    assert biden[inherited] == 1.0
+    assert biden[steps] == pytest.approx(np.log1p(1))
+    assert _row(item, targets, "the campaign trail")[inherited] == 0.0
+
+
+def test_relative_features_say_what_the_other_candidates_are(nlp):
+    text = "The senator said the bill would pass."
+    item, targets = _input(nlp, text, "the bill would pass")
+    senator, bill = _row(item, targets, "The senator"), _row(item, targets, "the bill")
+    assert senator[learned.CLIMB_FEATURES[0]] == 1.0
+    assert senator[learned.CLIMB_FEATURES[1]] == 0.0  # the cue's own subject: no step
+    other_subject = "another candidate of the quote: candidate is the subject of the anchor"
+    assert senator[other_subject] == 0.0  # only itself is
+    assert bill[other_subject] == 1.0
+    rank = learned.RELATIVE_FEATURES[-1]
+    # "said" is token 2: "senator" (1) is 1 token from it, "bill" (4) 2 tokens
+    assert senator[rank] == 0.0
+    assert bill[rank] == pytest.approx(np.log1p(1))
+
+
+def test_a_mention_outside_a_closed_cast_is_named_as_written(nlp):
+    # PDNC: a closed cast; "somebody" resolves to no character of it.
+    # Chosen, it must be reported by its mention (an empty name abstains,
+    # SPEC section 3): a ranker trained never to abstain abstained there
+    from benchmark.models import CastMember
+
+    text = "Emma looked up. “Go away at once,” somebody said."
+    quote = "Go away at once,"
+    start = text.index(quote)
+    spans = [QuoteSpan("q1", start, start + len(quote))]
+    cast = (CastMember("emma", "Emma", ("Emma",), "person"),)
+    item = ModelInput("d", text, nlp(text), spans, cast=cast)
+    (found,) = candidates_of(item, learned._targets_of_spans(spans))
+    assert all(s.name.strip() for s in found.speakers)
+    somebody = text.index("somebody")
+    (row,) = [
+        (s, dict(zip(FEATURES, v.tolist()))) for s, v in zip(found.speakers, found.vectors) if s.start == somebody
+    ]
+    assert row[0].name == "somebody"
+    assert row[1]["the candidate resolves to no name"] == 1.0
+
+
+def test_anchor_categories_and_passive_without_agent(nlp):
+    text = "The senator said the bill would pass."
+    item, targets = _input(nlp, text, "the bill would pass")
+    senator = _row(item, targets, "The senator")
+    assert senator["the anchor's lemma (category)"] == learned._category("say")
+    assert senator["the candidate's dependency relation (category)"] == learned._category("nsubj")
+    assert senator["the anchor is passive without an agent"] == 0.0
+    assert 1 <= learned._category("say") < learned.CATEGORIES
+    text = "It was reported by officials that the bill would pass. It was reported that the bill would fail."
+    item, targets = _input(nlp, text, "the bill would fail")
+    assert _row(item, targets, "the bill")["the anchor is passive without an agent"] == 1.0
+    item, targets = _input(nlp, text, "the bill would pass")
+    assert _row(item, targets, "officials")["the anchor is passive without an agent"] == 0.0

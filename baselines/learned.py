@@ -16,7 +16,11 @@ parse to the quote's anchor, the cue or the token that governs the quote
 predicate the anchor depends on, steps up and down the tree), and where the candidate
 stands in the conversation (the dialogue features: the rule that chose it,
 its turn, the last two speakers, vocatives, the distance in paragraphs since
-it last spoke or was named, the type of the mention).  A candidate is a
+it last spoke or was named, the type of the mention), the subject the
+anchor inherits, the anchor's and the candidate's kind as categories, and
+what the quote's other candidates are (each candidate is scored on its own
+row).  A candidate that resolves to no name is reported by its mention as
+written: an empty name would abstain.  A candidate is a
 positive example when the scorer would credit it for the gold speaker: it
 overlaps the gold speaker mention, or its name or its span resolves to the
 gold speaker's entity; every candidate of a quote whose gold speaker is null

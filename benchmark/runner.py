@@ -652,12 +652,14 @@ def write_predictions(rows: Iterable[dict[str, Any]], path: str | os.PathLike) -
     from benchmark.files import atomic_open
 
     target = Path(path)
+    # one encoder for every row: json.dumps with options builds a new one a call
+    encoder = json.JSONEncoder(ensure_ascii=False, default=_json_scalar)
     lines = []
     for number, row in enumerate(rows, start=1):
         ordered = {k: row[k] for k in ROW_FIELDS if k in row}
         ordered.update((k, v) for k, v in row.items() if k not in ordered)
         try:
-            lines.append(json.dumps(ordered, ensure_ascii=False, default=_json_scalar))
+            lines.append(encoder.encode(ordered))
         except (TypeError, ValueError) as exc:
             raise UsageError(f"prediction row {number} (document {row.get('doc_id')!r}) cannot be written as JSON: {exc}") from None
     with atomic_open(target, "w", newline="\n") as fh:

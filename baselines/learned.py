@@ -1,8 +1,10 @@
 """``learned``: a scikit-learn ``HistGradientBoostingClassifier`` (a
 ``LogisticRegression`` when it has fewer than ``BOOSTING_FROM_QUOTES``
 training quotes) that scores the candidate speakers of a quote and picks the
-most probable one, or abstains when even that one scores below
-``abstain_below``.
+most probable one, or abstains when a second classifier (the abstainer:
+one row per quote, trained on out-of-fold ranker scores) gives that answer
+a probability of being right below ``abstain_below`` (without boosting, when
+the top score itself is below it).
 
 Candidates are the noun phrases (names, pronouns including relative "who",
 descriptions) of the quote's sentences, the two sentences before and the one
@@ -189,6 +191,28 @@ _VIRTUAL_TAIL = [0.0, 9.0, 0.0, 0.0, 0.0, 0.0]
 # 0.889 abstaining below 0.45).
 ITERATIONS = 250
 ABSTAIN_BELOW = 0.45
+# Whether to answer a quote at all is a second classifier's call (the
+# "abstainer", boosted trees on one row per quote, ``ANSWER_FEATURES``): it
+# estimates the probability that the ranker's top candidate is right from
+# the top score, the margin over the second, the number of candidates and
+# the top candidate's own row (which holds the quote's facts: its anchor and
+# the anchor's lemma, quotation marks, length, whether the rules found a
+# source).  It learns from out-of-fold ranker scores (``INNER_FOLDS`` folds
+# of the training documents, document k in fold k mod INNER_FOLDS), so that
+# the scores it sees look like those at test time; predict answers where
+# that probability is at least ``abstain_below``.  Only with boosting and
+# abstention both on; else the ranker's top score is compared with
+# ``abstain_below``.
+INNER_FOLDS = 3
+ANSWER_ITERATIONS = 100
+ANSWER_FEATURES = (
+    "the top candidate's score (out-of-fold when training)",
+    "the second candidate's score, 0 if none",
+    "the margin between the first and the second score",
+    "log(1 + candidates of the quote)",
+    *(f"top candidate: {name}" for name in FEATURES),
+)
+_ANSWER_HEAD = 4
 # Trees need data: below this many training quotes the ranker is a logistic
 # regression (the 19 articles of tests/data/dev_news.jsonl, cross-validated:
 # micro F1 0.97 against 0.94 with boosting).
@@ -611,6 +635,24 @@ def candidates_of(item: ModelInput, targets: list[Target]) -> list[QuoteCandidat
     return out
 
 
+def _best(scores: "np.ndarray") -> int:
+    """The candidate answered: the highest score, the first one on a tie."""
+    return max(range(len(scores)), key=lambda k: (scores[k], -k))
+
+
+def answer_rows(scores: Sequence["np.ndarray"], vectors: Sequence["np.ndarray"]) -> "np.ndarray":
+    """One row of ``ANSWER_FEATURES`` per quote, from its candidates' scores
+    and feature rows."""
+    rows = np.zeros((len(scores), len(ANSWER_FEATURES)), dtype=np.float32)
+    for q, (s, v) in enumerate(zip(scores, vectors)):
+        best = _best(s)
+        top = float(s[best])
+        second = float(np.max(np.delete(s, best))) if len(s) > 1 else 0.0
+        rows[q, :_ANSWER_HEAD] = (top, second, top - second, math.log1p(len(s)))
+        rows[q, _ANSWER_HEAD:] = v[best]
+    return rows
+
+
 def _named(speaker: Speaker, doc: "Doc") -> Speaker:
     """``speaker``, named by its mention as written when it resolves to no
     name: an empty name abstains (SPEC section 3), and a mention that
@@ -666,6 +708,8 @@ class LearnedRanker:
         self.seed = seed
         self.models_dir = Path(models_dir)
         self.classifier = None
+        # P(the top candidate is right) from ``answer_rows``, or None
+        self.abstainer = None
         self.detector: QuoteDetector | None = None
         self.detector_report: dict[str, Any] | None = None
         self._detector_documents: list[TrainingDocument] = []
@@ -698,17 +742,20 @@ class LearnedRanker:
     def fit(self, items: list[ModelInput], documents: list[Document]) -> "LearnedRanker":
         """Train on the gold quotes of ``documents`` (parsed in ``items``, or
         featurized by :meth:`featurize`)."""
-        from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
         X: list[Any] = []
         y: list[int] = []
+        # every quote with candidates, for the abstainer: (document index,
+        # vectors, which candidates are right), and which X blocks are whose
+        quotes: list[tuple[int, "np.ndarray", "np.ndarray"]] = []
+        block_document: list[int] = []
         n_quotes = n_null = 0
         self._detector_documents = []
         self._training_sha256 = training_sha256(documents)
         self.detector, self.detector_report = None, None
-        for item, document in zip(items, documents):
+        for index, (item, document) in enumerate(zip(items, documents)):
             if item.features is not None and item.features.get("detector") is not None:
                 self._detector_documents.append(item.features["detector"])
             elif item.doc is not None:
@@ -733,14 +780,21 @@ class LearnedRanker:
                     # as"): every candidate is wrong, which teaches the
                     # scores to stay below ``abstain_below`` there
                     X.append(found.vectors)
+                    block_document.append(index)
                     y.extend([0] * len(found.vectors))
+                    quotes.append((index, found.vectors, np.zeros(len(found.vectors), dtype=bool)))
                     continue
                 labels = [int(credit.credited(s, quote.speaker, quote.speaker_mention)) for s in found.speakers]
+                # answering where no candidate is the speaker is wrong: the
+                # abstainer learns from these quotes too
+                quotes.append((index, found.vectors, np.asarray(labels, dtype=bool)))
                 if not any(labels):
                     continue  # no candidate is the speaker: nothing to rank
                 X.append(found.vectors)
+                block_document.append(index)
                 y.extend(labels)
         self.classifier = None
+        self.abstainer = None
         # A corpus whose every quote has a speaker (PDNC) teaches no
         # abstention: its scores are low where the answer is hard, not where
         # there is none (held-out PDNC novels: recall 0.62 abstaining below 0.45).
@@ -750,12 +804,49 @@ class LearnedRanker:
                 # one thread: on a shared machine OpenMP's threads wait on
                 # each other (200 rounds took 8 minutes with all cores, 2 with one)
                 with threadpool_limits(1):
-                    self.classifier = HistGradientBoostingClassifier(
-                        max_iter=self.iterations, random_state=self.seed, categorical_features=list(CATEGORICAL)
-                    ).fit(np.vstack(X), y)
+                    self.classifier = self._ranker().fit(np.vstack(X), y)
+                    if self.threshold > 0:
+                        self.abstainer = self._fit_abstainer(X, y, block_document, quotes)
             else:
                 self.classifier = LogisticRegression(max_iter=3000, random_state=self.seed).fit(np.vstack(X), y)
         return self
+
+    def _ranker(self):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(max_iter=self.iterations, random_state=self.seed, categorical_features=list(CATEGORICAL))
+
+    def _fit_abstainer(self, X: list[Any], y: list[int], block_document: list[int], quotes: list[tuple[int, Any, Any]]):
+        """The abstainer, trained on the scores that rankers fitted without
+        each quote's document give its candidates (``INNER_FOLDS`` folds by
+        document); None when a fold or its labels are too thin to learn
+        from."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        block_fold = np.asarray(block_document) % INNER_FOLDS
+        bounds = np.cumsum([0] + [len(b) for b in X])
+        labels = np.asarray(y)
+        scores: list[Any] = [None] * len(quotes)
+        for fold in range(INNER_FOLDS):
+            train = np.flatnonzero(block_fold != fold)
+            held = [k for k, (index, _, _) in enumerate(quotes) if index % INNER_FOLDS == fold]
+            rows = np.concatenate([np.arange(bounds[b], bounds[b + 1]) for b in train]) if len(train) else np.zeros(0, int)
+            if not held or len(set(labels[rows].tolist())) < 2:
+                return None
+            ranker = self._ranker().fit(np.vstack([X[b] for b in train]), labels[rows])
+            held_scores = ranker.predict_proba(np.vstack([quotes[k][1] for k in held]))[:, 1]
+            offset = 0
+            for k in held:
+                n = len(quotes[k][1])
+                scores[k] = held_scores[offset : offset + n]
+                offset += n
+        right = [bool(ok[_best(s)]) for s, (_, _, ok) in zip(scores, quotes)]
+        if len(set(right)) < 2:
+            return None
+        categorical = [_ANSWER_HEAD + c for c in CATEGORICAL]
+        return HistGradientBoostingClassifier(max_iter=ANSWER_ITERATIONS, random_state=self.seed, categorical_features=categorical).fit(
+            answer_rows(scores, [v for _, v, _ in quotes]), right
+        )
 
     def predict(self, item: ModelInput, track: str) -> list[dict[str, Any]]:
         if item.features is not None:
@@ -778,15 +869,30 @@ class LearnedRanker:
             # than the trees
             with threadpool_limits(1):
                 all_scores = self.classifier.predict_proba(np.vstack([c.vectors for c in scored]))[:, 1]
-        rows, offset = [], 0
-        for target, candidates in zip(targets, found):
-            speaker = None
+        per_quote, offset = [], 0
+        for candidates in found:
             if all_scores is not None and candidates is not None and len(candidates.vectors):
-                scores = all_scores[offset : offset + len(candidates.vectors)]
+                per_quote.append(all_scores[offset : offset + len(candidates.vectors)])
                 offset += len(candidates.vectors)
-                best = max(range(len(scores)), key=lambda k: (scores[k], -k))
-                if scores[best] >= self.threshold:
-                    speaker = candidates.speakers[best]
+            else:
+                per_quote.append(None)
+        # the score each quote's answer is held to the threshold by: the
+        # abstainer's probability that the top candidate is right, else the
+        # top candidate's own score
+        confidence = [float(s[_best(s)]) if s is not None else 0.0 for s in per_quote]
+        answered = [q for q, s in enumerate(per_quote) if s is not None]
+        if self.abstainer is not None and self.threshold > 0 and answered:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1):
+                p = self.abstainer.predict_proba(answer_rows([per_quote[q] for q in answered], [found[q].vectors for q in answered]))[:, 1]
+            for q, value in zip(answered, p):
+                confidence[q] = float(value)
+        rows = []
+        for target, candidates, scores, value in zip(targets, found, per_quote, confidence):
+            speaker = None
+            if scores is not None and value >= self.threshold:
+                speaker = candidates.speakers[_best(scores)]
             rows.append(speaker_row(item.doc_id, target, speaker))
         return rows
 

@@ -161,6 +161,58 @@ def test_abstains_only_when_trained_on_null_speakers():
     assert model.threshold == 0.45
 
 
+def test_answer_rows_hand_computed():
+    vectors = np.arange(3 * len(FEATURES), dtype=np.float32).reshape(3, len(FEATURES))
+    (row,) = learned.answer_rows([np.array([0.2, 0.6, 0.1])], [vectors])
+    assert len(row) == len(learned.ANSWER_FEATURES)
+    assert row[:4].tolist() == pytest.approx([0.6, 0.2, 0.4, np.log(4)])  # top, second, margin, log(1 + 3)
+    assert row[4:].tolist() == vectors[1].tolist()  # the top candidate's own row
+    (tie,) = learned.answer_rows([np.array([0.5, 0.5])], [vectors[:2]])
+    assert tie[:3].tolist() == [0.5, 0.5, 0.0] and tie[4:].tolist() == vectors[0].tolist()  # the first on a tie
+
+
+def test_the_abstainers_probability_decides_not_the_top_score():
+    def predict(scores, p_right):
+        model = baselines.get("learned", abstain_below=0.45)
+        model.classifier, model.abstainer = _Fixed(scores), _Fixed([p_right])
+        vectors = np.zeros((len(scores), len(FEATURES)), dtype=np.float32)
+        found = QuoteCandidates(10, 20, [Speaker(f"S{k}", k, k + 1) for k in range(len(scores))], [None] * len(scores), vectors)
+        item = ModelInput("d", "x" * 30, None, [QuoteSpan("q1", 10, 20)], features={"gold": [found], "targets": None})
+        (row,) = model.predict(item, "attribution")
+        return row["speaker"]
+
+    assert predict([0.2, 0.9, 0.1], p_right=0.3) is None  # a high score the abstainer does not trust
+    assert predict([0.2, 0.4, 0.1], p_right=0.6) == "S1"  # a low score it does
+    assert predict([0.2, 0.4, 0.1], p_right=0.45) == "S1"  # at the threshold: answered
+
+
+def test_abstainer_learns_from_out_of_fold_scores_and_abstains_where_no_one_speaks():
+    # 1,000 quotes whose speaker is the rules' candidate (Bob), and 100
+    # whose speaker is null, told apart only by a fact of the quote: the
+    # rules found no source for them
+    found_source = FEATURES.index("the rules found a source for the quote")
+    items, documents = _training_set(learned.BOOSTING_FROM_QUOTES)
+    for item in items:
+        item.features["gold"][0].vectors[:, found_source] = 1.0
+    model = baselines.get("learned", iterations=20, abstain_below=0.45).fit(items, documents)
+    assert model.abstainer is None and model.threshold == 0.0  # no null speaker (< 1%): never abstains, as on PDNC
+    nulls = [_null_speaker_document(k) for k in range(100)]
+    null_items = []
+    for k, d in enumerate(nulls):
+        found = items[k].features["gold"][0]
+        vectors = found.vectors.copy()
+        vectors[:, found_source] = 0.0
+        null_items.append(ModelInput(d.doc_id, d.text, None, [QuoteSpan("q1", 20, 30)],
+                                     features={"gold": [QuoteCandidates(20, 30, found.speakers, found.keys, vectors)], "targets": None}))
+    model.fit(items + null_items, documents + nulls)
+    assert type(model.abstainer).__name__ == "HistGradientBoostingClassifier"
+    assert model.threshold == 0.45
+    (answered,) = model.predict(items[500], "attribution")
+    assert answered["speaker"] == "Bob"
+    (abstained,) = model.predict(null_items[50], "attribution")
+    assert abstained["speaker"] is None
+
+
 def test_inherited_subject_climbs_through_clauses(nlp):
     # "trashing" has no subject: climbing one step (advcl) reaches "hit", whose subject is Biden
     text = "Vice President Joe Biden on Monday hit the campaign trail, trashing Donald Trump as unqualified for the job."

@@ -247,6 +247,18 @@ def file_sha256(path: str | os.PathLike) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def _validated(path: str | os.PathLike) -> tuple[GoldSet, list[str]]:
+    """The gold file validated by :func:`benchmark.gold.load_gold`, and the
+    MissingSourceWarning messages it gave (an entry keeps them, to say them
+    again); every warning is still said here, as if it had not been caught."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingSourceWarning)
+        gold = load_gold(path)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return gold, [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
+
+
 class GoldCache:
     """A folder of gold-column entries.  :meth:`load` reads an entry or
     validates the gold file; :meth:`save` then writes what :meth:`load` had
@@ -270,12 +282,7 @@ class GoldCache:
         columns = _read_entry(entry, path_str, sha256)
         if columns is not None:
             return columns
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", MissingSourceWarning)
-            gold = load_gold(path)
-        said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
-        for w in caught:  # said again, as if they had not been caught
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        gold, said = _validated(path)
         columns = GoldColumns.from_gold(gold)
         if gold.sha256 == sha256:  # the file did not change while it was read
             sources = list(map(_fresh, dict.fromkeys(doc.source for doc in gold.documents)))  # copies: see from_gold
@@ -329,12 +336,7 @@ def load_gold_set(path: str | os.PathLike, folder: str | os.PathLike) -> tuple[G
     gold = _read_set_entry(entry, path_str, sha256)
     if gold is not None:
         return gold, lambda: None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MissingSourceWarning)
-        gold = load_gold(path)
-    said = [str(w.message) for w in caught if issubclass(w.category, MissingSourceWarning)]
-    for w in caught:  # said again, as if they had not been caught
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    gold, said = _validated(path)
     if gold.sha256 != sha256:  # the file changed while it was read
         return gold, lambda: None
 

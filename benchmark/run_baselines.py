@@ -12,7 +12,6 @@ before the gold file, the names and the pipeline have been accepted.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from benchmark.errors import InputError, InputErrors, UsageError
+from benchmark.forked import SHARED, can_fork, map_forked
 
 PREDICTIONS_DIR = "predictions"
 DRAWN_BEFORE_PREFIX = ".runs-drawn-"
@@ -227,10 +227,6 @@ def _record(run: _Run, gold, results_dir, scoring: dict[str, Any], command: list
     return [str(w) for w in result["warnings"]]
 
 
-# What the processes that record runs inherit (by fork).
-_RECORDING: dict[str, Any] = {}
-
-
 def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], command: list[str],
               chart_cache: Path | None = None, drawn_before: Path | None = None) -> Iterator[list[str]]:
     """:func:`_record` every run, in order, yielding each one's warnings.
@@ -244,15 +240,13 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
     here, as it would be in this process, for the first failing run in
     order (so, unlike one run after the other, the runs after a failing one
     are recorded too)."""
-    import multiprocessing
-
     from benchmark.gold_cache import GoldColumns
 
     # The columns that reading and scoring take from the gold set (the same
     # results as from the set itself), built once rather than for each run.
     columns = GoldColumns.from_gold(gold)
     processes = min(len(runs), os.cpu_count() or 1)
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork(processes):
         for run in runs:
             yield _record(run, columns, results_dir, scoring, command, chart_cache)
         return
@@ -264,26 +258,14 @@ def _recorded(runs: list[_Run], gold, results_dir, scoring: dict[str, Any], comm
     import benchmark.scoring  # noqa: F401
     import benchmark.submission  # noqa: F401
 
-    _RECORDING.update(runs=runs, gold=columns, results_dir=results_dir, scoring=scoring, command=command, chart_cache=chart_cache,
-                      site_gold=gold, drawn_before=drawn_before)
-    # The objects alive now (the gold set, the predictions) are left out of
-    # the collector's passes, so that the forked processes do not copy the
-    # memory pages of objects they only read.
-    gc.freeze()
-    sys.stdout.flush()  # or the processes would write what is still buffered again
-    sys.stderr.flush()
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            outcomes = pool.map(_record_in_process, range(len(runs)), chunksize=1)
-    finally:
-        gc.unfreeze()
-        _RECORDING.clear()
+    outcomes = map_forked(_record_in_process, len(runs), processes, runs=runs, gold=columns, results_dir=results_dir, scoring=scoring,
+                          command=command, chart_cache=chart_cache, site_gold=gold, drawn_before=drawn_before)
     for outcome in outcomes:
         yield _outcome(outcome)
 
 
 def _record_in_process(index: int) -> tuple[str, Any]:
-    state = _RECORDING
+    state = SHARED
     try:
         return "ok", _record(state["runs"][index], state["gold"], state["results_dir"], state["scoring"], state["command"], state["chart_cache"],
                              state["site_gold"], state["drawn_before"])

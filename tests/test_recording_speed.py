@@ -184,21 +184,25 @@ def _site_files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+def _score_both_documents(gold_path: Path, results: Path, name: str, speaker: str | None) -> Path:
+    """Score ``name`` giving ``speaker`` to q1 of documents a and b (building
+    the site); the newest record."""
+    rows = [{"doc_id": d, "quote_id": "q1", "speaker": speaker} for d in ("a", "b")]
+    pred = gold_path.parent / f"{name}.jsonl"
+    pred.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["score", str(pred), "--name", name, "--track", "attribution", "--gold", str(gold_path), "--results", str(results),
+                     "--bootstrap", "20", "--no-cache"]) == 0
+    records = list(results.rglob("record.json"))
+    return max(records, key=lambda p: p.stat().st_mtime_ns)
+
+
 def test_runs_drawn_in_processes_give_the_same_site_and_a_changed_run_is_drawn_again(tmp_path):
     gold_path = _write_gold(tmp_path, [_document("a", "a.txt"), _document("b", "b.txt", "Taxes will rise,")])
     results = tmp_path / "results"
-
-    def score(name: str, speaker: str | None) -> None:
-        rows = [{"doc_id": d, "quote_id": "q1", "speaker": speaker} for d in ("a", "b")]
-        pred = tmp_path / f"{name}.jsonl"
-        pred.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        assert main(["score", str(pred), "--name", name, "--track", "attribution", "--gold", str(gold_path), "--results", str(results),
-                     "--bootstrap", "20", "--no-cache"]) == 0
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in ("alpha", "bravo", "charlie"):
-            score(name, "Smith")
+    for name in ("alpha", "bravo", "charlie"):
+        _score_both_documents(gold_path, results, name, "Smith")
     gold = load_gold(gold_path)
     shutil.rmtree(results / "site")
     build_site(results, gold, processes=1)
@@ -209,9 +213,7 @@ def test_runs_drawn_in_processes_give_the_same_site_and_a_changed_run_is_drawn_a
     assert sum(name.endswith("/index.html") and name.startswith("runs/") for name in serial) == 3
 
     # bravo scored again, now abstaining: its new run is drawn, the others carried over
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        score("bravo", None)
+    _score_both_documents(gold_path, results, "bravo", None)
     build_site(results, gold, processes=2)
     after = _site_files(results / "site")
     (bravo,) = [name for name in after if name.startswith("runs/bravo/") and name.endswith("/index.html")]
@@ -238,23 +240,11 @@ def test_a_run_drawn_before_is_carried_over_as_build_site_would_draw_it(tmp_path
 
     gold_path = _write_gold(tmp_path, [_document("a", "a.txt"), _document("b", "b.txt", "Taxes will rise,")])
     results = tmp_path / "results"
-
-    def score(name: str, speaker: str | None) -> Path:
-        rows = [{"doc_id": d, "quote_id": "q1", "speaker": speaker} for d in ("a", "b")]
-        pred = tmp_path / f"{name}.jsonl"
-        pred.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            assert main(["score", str(pred), "--name", name, "--track", "attribution", "--gold", str(gold_path), "--results", str(results),
-                         "--bootstrap", "20", "--no-cache"]) == 0  # builds the site
-        (record,) = [p for p in results.rglob("record.json") if p.stat().st_mtime_ns == max(q.stat().st_mtime_ns for q in results.rglob("record.json"))]
-        return record
-
     gold = load_gold(gold_path)
-    score("alpha", "Smith")
+    _score_both_documents(gold_path, results, "alpha", "Smith")
     site_before = results.parent / "site-before"
     shutil.copytree(results / "site", site_before)
-    record = score("alpha", None)  # a new run of alpha: its pages are drawn by this build
+    record = _score_both_documents(gold_path, results, "alpha", None)  # a new run of alpha: its pages are drawn by this build
     drawn_by_build = _site_files(results / "site")
     # the same run drawn beforehand, from the site as it was before its build
     shutil.rmtree(results / "site")

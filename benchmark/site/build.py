@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import bisect
 import csv
-import gc
 import hashlib
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from benchmark.forked import SHARED, can_fork, map_forked
 from benchmark.site import assets, documents
 from benchmark.site.html import (
     OUTCOME_LABELS,
@@ -546,37 +545,22 @@ def draw_run_before(results_dir: str | os.PathLike, gold, record_path: str | os.
     return _draw_run(context, 0, {"code": code, "gold": gold.sha256, "record": row["record"]}, in_process=True)
 
 
-# What the processes that draw runs inherit (by fork).
-_DRAWING: dict[str, Any] = {}
-
-
 def _drawn_in_processes(drawn: list[tuple[int, dict[str, str]]], context: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
     """Draw the runs of ``drawn`` in one process per core, where there are
     several and ``fork`` exists (each run's folder is its own: the processes
     share nothing but what they read, and the gold set's texts are written
     before, by this process); return the runs left to draw here (all of
     them without processes)."""
-    import multiprocessing
-
     processes = min(len(drawn), context["processes"] or os.cpu_count() or 1)
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
-        return drawn  # (a pool's own process may not start processes)
-    _DRAWING.update(context=context, drawn=drawn)
-    gc.freeze()  # the forked processes then do not copy the pages of the objects they only read
-    sys.stdout.flush()  # or the processes would write what is still buffered again
-    sys.stderr.flush()
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            done = pool.map(_draw_in_process, range(len(drawn)), chunksize=1)
-    finally:
-        gc.unfreeze()
-        _DRAWING.clear()
+    if not can_fork(processes):
+        return drawn
+    done = map_forked(_draw_in_process, len(drawn), processes, context=context, drawn=drawn)
     return [job for job, ok in zip(drawn, done) if not ok]
 
 
 def _draw_in_process(k: int) -> bool:
-    i, stamp = _DRAWING["drawn"][k]
-    return _draw_run(_DRAWING["context"], i, stamp, in_process=True)
+    i, stamp = SHARED["drawn"][k]
+    return _draw_run(SHARED["context"], i, stamp, in_process=True)
 
 
 def _render_run(folder: Path, results: Path, row, record, gold, relative: str, texts, cuts: dict[str, list[int]] | None = None) -> None:

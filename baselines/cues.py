@@ -227,7 +227,8 @@ class DocIndex:
     - ``has_subject``: the tokens with a child of a subject relation
       (:data:`SUBJECT_DEPS`);
     - ``sources``: :func:`cue_source` of the tokens asked so far, as indices;
-      ``span_cues``: :func:`cue_of_span` of the spans asked so far.
+      ``span_cues``: the answers of :func:`cue_of_span`'s two steps (without
+      and with the sentence window) for the spans asked so far.
     """
 
     __slots__ = ("n", "texts", "idx", "is_space", "is_word", "heads", "deps", "sent_starts", "has_sentences", "cues", "cue_list",
@@ -913,50 +914,59 @@ def cue_of_span(
     """
     index = doc_index(doc)
     span = (start, end, tuple((a, b) for a, b in fragments) if fragments else None)
-    known = index.span_cues.get((span, sentence_window), -1)
-    if known == -1:
-        attached = index.span_cues.get((span, False), -1) if sentence_window else -1
-        known = _cue_index_of_span(doc, index, span, sentence_window, attached)
-        index.span_cues[(span, sentence_window)] = known
-    return doc[known] if known is not None else None
+    found = _remembered(doc, index, span, _attached_cue, window=False)
+    if found is None and sentence_window:
+        found = _remembered(doc, index, span, _cue_in_window, window=True)
+    return doc[found] if found is not None else None
 
 
-def _cue_index_of_span(doc: "Doc", index: DocIndex, span: tuple, sentence_window: bool, attached: "int | None") -> "int | None":
-    """:func:`cue_of_span`'s answer (a token index, or None) for ``span`` =
-    (start, end, fragments), found; ``attached`` is its answer without the
-    window when already known (-1 when not)."""
-    start, end, fragments = span
-    ranges = _token_ranges(doc, start, end, fragments)
-    if not ranges:
-        return None
-    heads, deps, cues, has_subject = index.heads, index.deps, index.cues, index.has_subject
-    cue_children = index.cue_children
+def _remembered(doc: "Doc", index: DocIndex, span: tuple, find, *, window: bool) -> "int | None":
+    """``find(doc, index, nearest)``'s answer (a token index, or None) for
+    ``span`` = (start, end, fragments), found once and kept in the Doc's
+    :class:`DocIndex`; None for a span over no token."""
+    key = (span, window)
+    if key not in index.span_cues:
+        ranges = _token_ranges(doc, *span)
+        index.span_cues[key] = find(doc, index, _NearestCue(ranges)) if ranges else None
+    return index.span_cues[key]
 
-    if len(ranges) == 1:
-        only_lo, only_hi = ranges[0]
 
-        def inside(i: int) -> bool:
-            return only_lo <= i < only_hi
-    else:
-        def inside(i: int) -> bool:
-            return any(lo <= i < hi for lo, hi in ranges)
+class _NearestCue:
+    """The best cue outside a quote's token ``ranges`` considered so far:
+    the lowest rank, then the fewest tokens from the quote."""
 
-    first, last = ranges[0][0], ranges[-1][1]
-    best: tuple[int, int, int] | None = None  # (rank, distance, token index)
+    __slots__ = ("ranges", "first", "last", "best", "inside")
 
-    def consider(rank: int, i: int) -> None:
-        nonlocal best
-        distance = first - i if i < first else max(0, i - last + 1)
-        if inside(i):
+    def __init__(self, ranges: list[tuple[int, int]]):
+        self.ranges = ranges
+        self.first, self.last = ranges[0][0], ranges[-1][1]
+        self.best: tuple[int, int, int] | None = None  # (rank, distance, token index)
+        if len(ranges) == 1:
+            lo, hi = ranges[0]
+            self.inside = lambda i: lo <= i < hi
+        else:
+            self.inside = lambda i: any(lo <= i < hi for lo, hi in ranges)
+
+    def consider(self, rank: int, i: int) -> None:
+        if self.inside(i):
             return
-        if best is None or (rank, distance) < best[:2]:
-            best = (rank, distance, i)
+        distance = self.first - i if i < self.first else max(0, i - self.last + 1)
+        if self.best is None or (rank, distance) < self.best[:2]:
+            self.best = (rank, distance, i)
 
-    if attached is not None and attached != -1:
-        return attached
+    @property
+    def found(self) -> "int | None":
+        return self.best[2] if self.best is not None else None
+
+
+def _attached_cue(doc: "Doc", index: DocIndex, nearest: _NearestCue) -> "int | None":
+    """The first step of :func:`cue_of_span`: a cue among the heads or the
+    children of the quote's tokens, or the verb that introduces it."""
+    heads, deps, cues, has_subject, cue_children = index.heads, index.deps, index.cues, index.has_subject, index.cue_children
+    inside, consider = nearest.inside, nearest.consider
     # token indices and the Doc's arrays (DocIndex), not Token objects: this
     # loop visits every token of every quote
-    for lo, hi in (ranges if attached == -1 else ()):
+    for lo, hi in nearest.ranges:
         for i in range(lo, hi):
             for child in cue_children.get(i, ()):
                 if not inside(child):
@@ -977,14 +987,16 @@ def _cue_index_of_span(doc: "Doc", index: DocIndex, span: tuple, sentence_window
                 if head in has_subject:
                     break
                 node, head = head, heads[head]
-    introducing = _introducing_verb(doc, ranges[0][0]) if attached == -1 else None
+    introducing = _introducing_verb(doc, nearest.first)
     if introducing is not None:
         consider(1, introducing.i)
-    if attached == -1:
-        index.span_cues[(span, False)] = best[2] if best else None
-    if best is not None or not sentence_window:
-        return best[2] if best else None
+    return nearest.found
 
+
+def _cue_in_window(doc: "Doc", index: DocIndex, nearest: _NearestCue) -> "int | None":
+    """The second step of :func:`cue_of_span`: the cue with a source nearest
+    to the quote in the sentences around it."""
+    first, last = nearest.first, nearest.last
     if not index.has_sentences:
         doc[first].sent  # noqa: B018  (raises spaCy's error: no sentence boundaries)
     # sentences as token ranges [start, end) (DocIndex.sentence: as Token.sent)
@@ -1008,8 +1020,8 @@ def _cue_index_of_span(doc: "Doc", index: DocIndex, span: tuple, sentence_window
     for start_token, end_token in sentences.values():
         for k in range(bisect_left(cue_list, start_token), bisect_left(cue_list, end_token)):
             if cue_source(doc[cue_list[k]]) is not None:
-                consider(2, cue_list[k])
-    return best[2] if best else None
+                nearest.consider(2, cue_list[k])
+    return nearest.found
 
 
 # A sentence of at most this many tokens right after a quotation, on the

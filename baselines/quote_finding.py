@@ -513,11 +513,11 @@ def is_in_quotation_marks(text: str, start: int, end: int) -> bool:
     """Whether the span is enclosed by quotation marks, as a direct quote is
     (a comma or full stop may stand before the closing mark); marks at the
     span's own edges count too, as annotation tools often include them."""
+    # offsets as Python slices read them (negative ones, past the end)
+    start, end, _ = slice(start, end).indices(len(text))
     inner = text[start:end].strip()
-    if not (0 <= start <= len(text) and 0 <= end):
-        return _in_quotation_marks_sliced(text, start, end)
-    # as _in_quotation_marks_sliced, without copying the text before and
-    # after the span (once per quote, that was quadratic in a novel)
+    # the marks around the span found by looking beside it, not by copying
+    # the text before and after it (once per quote, that was quadratic in a novel)
     if inner[:1] in OPENING_MARKS:
         before = inner[:1]
     else:  # the last character before the span that is not white space
@@ -537,14 +537,3 @@ def is_in_quotation_marks(text: str, start: int, end: int) -> bool:
 
 # What may stand between a quotation and its closing mark.
 _TRAILING_PUNCTUATION = ",.;:!?…"
-
-
-def _in_quotation_marks_sliced(text: str, start: int, end: int) -> bool:
-    """:func:`is_in_quotation_marks` by slicing, as Python slices any
-    ``start`` and ``end`` (negative ones included)."""
-    inner = text[start:end].strip()
-    before = inner[:1] if inner[:1] in OPENING_MARKS else text[:start].rstrip()[-1:]
-    after = inner.rstrip(_TRAILING_PUNCTUATION)[-1:] if inner.rstrip(_TRAILING_PUNCTUATION)[-1:] in CLOSING_MARKS else (
-        text[end:].lstrip(_TRAILING_PUNCTUATION)[:1]
-    )
-    return bool(before) and before in OPENING_MARKS and bool(after) and after in CLOSING_MARKS

@@ -54,7 +54,7 @@ from baselines import register
 from baselines.cues import cue_of_span, cue_source, doc_text, is_cue
 from baselines.detector import MODELS_DIR, QuoteDetector, TrainingDocument, train_detector, training_document, training_sha256
 from baselines.dialogue import RULES, Attribution, Conversation
-from baselines.mentions import DocumentMentions, Mention, Speaker, document_mentions
+from baselines.mentions import NOMINAL_SUBJECT_DEPS, DocumentMentions, Mention, Speaker, document_mentions
 from baselines.quote_finding import Target, found_targets, is_in_quotation_marks, quotes_to_attribute, speaker_row
 from baselines.speech_verb import conversation_of, rule_source
 from benchmark.gold import Document
@@ -354,7 +354,6 @@ class _DocumentFeatures:
 
 _CLAUSE_DEPS = frozenset(("xcomp", "advcl", "ccomp", "acl", "relcl", "parataxis"))
 _PREPOSITION_DEPS = frozenset(("prep", "pcomp", "pobj", "agent"))
-_SUBJECT_DEPS = frozenset(("nsubj", "nsubjpass"))
 _OBJECT_DEPS = frozenset(("dobj", "dative", "iobj", "attr", "oprd"))
 
 
@@ -394,7 +393,7 @@ def _inherited_subject(anchor: "Token", first: int, last: int) -> tuple[int | No
         for child in node.children:
             if first <= child.i < last:
                 continue
-            if child.dep_ in _SUBJECT_DEPS or (child.dep_ == "poss" and node.pos_ in ("NOUN", "PROPN")):
+            if child.dep_ in NOMINAL_SUBJECT_DEPS or (child.dep_ == "poss" and node.pos_ in ("NOUN", "PROPN")):
                 return child.i, steps
             if child.dep_ == "agent":
                 objects = [g.i for g in child.children if g.dep_ == "pobj"]
@@ -452,11 +451,11 @@ def _path_vector(token: "Token", anchor: "Token | None", anchor_chain: dict[int,
     the candidate headed by ``token``."""
     dep = token.dep_
     own = [
-        float(dep in _SUBJECT_DEPS),
+        float(dep in NOMINAL_SUBJECT_DEPS),
         float(dep == "poss"),
         float(dep == "pobj"),
         float(dep in ("appos", "compound")),
-        float(dep in _SUBJECT_DEPS and token.head.dep_ == "ROOT"),
+        float(dep in NOMINAL_SUBJECT_DEPS and token.head.dep_ == "ROOT"),
     ]
     if anchor is None:
         return [0.0] * 6 + [9.0, 9.0] + [0.0] * 8 + own + [math.log1p(len(token.doc))]
@@ -477,7 +476,7 @@ def _path_vector(token: "Token", anchor: "Token | None", anchor_chain: dict[int,
     head = token.head
     agent = dep == "pobj" and head.dep_ == "agent" and head.head.i == anchor.i
     inherited = (
-        lca is not None and dep in _SUBJECT_DEPS and up == 1 and down > 0
+        lca is not None and dep in NOMINAL_SUBJECT_DEPS and up == 1 and down > 0
         and all(d in _CLAUSE_DEPS or d in _PREPOSITION_DEPS or d == "conj" for d in via)
     )
     return [
@@ -489,7 +488,7 @@ def _path_vector(token: "Token", anchor: "Token | None", anchor_chain: dict[int,
         float(token.sent.start == anchor.sent.start),
         float(min(up, 9)),
         float(min(down, 9)),
-        float(dep in _SUBJECT_DEPS and head.i == anchor.i),
+        float(dep in NOMINAL_SUBJECT_DEPS and head.i == anchor.i),
         float(dep == "poss" and head.i == anchor.i),
         float(agent),
         float(dep in _OBJECT_DEPS and head.i == anchor.i),

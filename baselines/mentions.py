@@ -28,7 +28,9 @@ SINGULAR_PERSON_PRONOUNS = frozenset("he him his she her hers i me".split())
 PLURAL_PRONOUNS = frozenset("they them we us".split())
 GROUP_LABELS = frozenset(("ORG", "NORP", "GPE"))
 CACHE_KEY = "quotebench.mentions"
-SOURCE_DEPS = frozenset(("nsubj", "nsubjpass", "poss"))
+# The relations of a nominal subject, active or passive.
+NOMINAL_SUBJECT_DEPS = frozenset(("nsubj", "nsubjpass"))
+SOURCE_DEPS = NOMINAL_SUBJECT_DEPS | {"poss"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +175,10 @@ class DocumentMentions:
 
 
 _GROUP_TAGS = frozenset(("NNS", "NNPS"))
-_GROUP_DEPS = frozenset(("nsubj", "nsubjpass"))
 
 
 def _group_heads(doc: "Doc") -> list[int]:
-    """The indices of the subjects (:data:`_GROUP_DEPS`) that are an
+    """The indices of the subjects (:data:`NOMINAL_SUBJECT_DEPS`) that are an
     organisation, a nationality or a place (:data:`GROUP_LABELS`) or a
     plural noun, in order; read from the Doc's arrays, each distinct label
     looked at once (not a Token object per token)."""
@@ -191,7 +192,7 @@ def _group_heads(doc: "Doc") -> list[int]:
         ids, inverse = numpy.unique(columns[:, column], return_inverse=True)
         return numpy.asarray([strings[int(h)] in labels for h in ids.tolist()], dtype=bool)[inverse.reshape(-1)]
 
-    found = (among(0, GROUP_LABELS) | among(1, _GROUP_TAGS)) & among(2, _GROUP_DEPS)
+    found = (among(0, GROUP_LABELS) | among(1, _GROUP_TAGS)) & among(2, NOMINAL_SUBJECT_DEPS)
     return numpy.flatnonzero(found).tolist()
 
 
